@@ -1,0 +1,19 @@
+import { Command, CommanderError } from 'commander';
+import { registerSim } from './commands/sim.ts';
+
+const program = new Command()
+  .name('e2-ledger')
+  .description('Usage metering, invoices and audit exports for IDrive e2 resellers')
+  .version('0.1.0')
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+
+registerSim(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  process.stderr.write(`e2-ledger: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

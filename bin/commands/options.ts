@@ -1,0 +1,50 @@
+import { InvalidArgumentError } from 'commander';
+import { isValid, parseISO } from 'date-fns';
+
+/** Commander argument parsers that fail with a message naming what is wrong. */
+
+export function positiveInt(name: string, max = 1_000_000) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+export function nonNegativeInt(name: string, max = 1_000_000) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max}, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
+
+export function rate(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new InvalidArgumentError(`${name} must be a fraction from 0 to 1 (e.g. 0.05), got "${value}"`);
+    }
+    return n;
+  };
+}
+
+export function day(name: string) {
+  return (value: string): string => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !isValid(parseISO(value))) {
+      throw new InvalidArgumentError(`${name} must be a UTC calendar day as YYYY-MM-DD, got "${value}"`);
+    }
+    return value;
+  };
+}
+
+export function month(name: string) {
+  return (value: string): string => {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) {
+      throw new InvalidArgumentError(`${name} must be a month as YYYY-MM, got "${value}"`);
+    }
+    return value;
+  };
+}

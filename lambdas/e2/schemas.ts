@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+// Request limits are the reference's "Length Parameters"; responses are parsed leniently where the
+// reference is vague (extra fields pass, numbers may come as doubles or numeric strings).
+
+export const email = z
+  .string()
+  .min(3)
+  .max(255)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+
+export const base64Password = z
+  .string()
+  .min(4)
+  .max(100)
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64 encoded');
+
+export const personName = z.string().min(1).max(64);
+export const regionKey = z.string().min(1).max(5);
+export const storageDn = z.string().min(1).max(128);
+export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a yyyy-MM-dd date');
+/** 0 read, 1 write (upload only), 2 read/write. */
+export const permissions = z.union([z.literal(0), z.literal(1), z.literal(2)]);
+export const bucketName = z.string().min(1).max(63);
+
+/** A byte count: the API sends doubles; we keep exact integers (values reach 10^15 < 2^53). */
+export const bytes = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?([eE][+-]?\d+)?$/)
+      .transform(Number),
+  ])
+  .pipe(
+    z
+      .number()
+      .finite()
+      .nonnegative()
+      .transform((n) => Math.round(n))
+      .refine((n) => Number.isSafeInteger(n), 'exceeds 2^53 bytes and cannot be kept exact'),
+  );
+
+export const intLike = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
+
+/** Booleans that some servers send as 0/1 or "true"/"false". */
+export const boolLike = z.union([
+  z.boolean(),
+  z.literal(0).transform(() => false),
+  z.literal(1).transform(() => true),
+  z.enum(['true', 'false']).transform((v) => v === 'true'),
+]);
+
+export const nullableString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? null);
+
+/** Usage dates may come as `2025-01-31` or a full ISO timestamp; we keep the UTC calendar day. */
+export const usageDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}/, 'must start with a yyyy-MM-dd date')
+  .transform((s) =>
+    s.length > 10 && /[zZ]|[+-]\d{2}:?\d{2}$/.test(s)
+      ? new Date(s).toISOString().slice(0, 10)
+      : s.slice(0, 10),
+  );
+
+export const storageAccess = z.array(
+  z.object({ storage_dn: storageDn, buckets: z.array(bucketName).min(1) }).strict(),
+);
+
+export const activityPageSchema = z.object({
+  logs: z.array(
+    z.looseObject({
+      timestamp: z.string(),
+      description: z
+        .string()
+        .nullish()
+        .transform((v) => v ?? ''),
+      ip: z
+        .string()
+        .nullish()
+        .transform((v) => v ?? ''),
+    }),
+  ),
+  pagination: z.looseObject({
+    total_records: intLike.pipe(z.number().int().nonnegative()),
+    page_no: intLike.pipe(z.number().int().positive()),
+    records_per_page: intLike.pipe(z.number().int().positive()),
+  }),
+});
+export type ActivityPage = z.infer<typeof activityPageSchema>;
+export type ActivityRecord = ActivityPage['logs'][number];
+
+/** `{ <flag>: true }` acknowledgements such as `{ user_disabled: true }`. */
+export function ack<K extends string>(key: K) {
+  return z.looseObject({ [key]: z.literal(true) } as Record<K, z.ZodLiteral<true>>);
+}
