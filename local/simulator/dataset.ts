@@ -100,7 +100,6 @@ export function seedUsers(options: DatasetOptions): SeedUser[] {
     const createdDay = isoDay(addDays(parseISO(start), createdOffset));
     const seconds = Math.floor(r('created-sec') * 86_400);
     const createdAt = `${createdDay}T${String(Math.floor(seconds / 3600)).padStart(2, '0')}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}Z`;
-    const kind = r('kind');
     // Every 10th account is a heavy one; the second account is near a petabyte by the end.
     let dailyRate = Math.floor(1e8 + r('rate') * 5e10);
     if (i % 10 === 9) dailyRate = Math.floor(5e11 + r('rate') * 5e12);
@@ -112,8 +111,9 @@ export function seedUsers(options: DatasetOptions): SeedUser[] {
       lastName: LAST_NAMES[hash32(options.seed, i, 'last') % LAST_NAMES.length]!,
       createdDay,
       createdAt,
-      signedUp: i === 0 ? true : kind >= 0.1,
-      active: i === 0 ? true : !(kind >= 0.1 && kind < 0.2),
+      // Every tenth account (from the 4th) was invited but never signed up; every tenth (from the 7th) is disabled.
+      signedUp: i % 10 !== 3,
+      active: i % 10 !== 6,
       quotaGb: r('quota') < 0.3 ? 0 : 1024 * (1 + Math.floor(r('quota-size') * 100)),
       dailyRate,
       activityMean: (i % 13 === 5 ? 600 : 2 + Math.floor(r('activity') * 40)) * scale,

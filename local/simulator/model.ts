@@ -386,7 +386,7 @@ export class SimModel {
     const regionKey = c.string('region', 5);
     c.done();
     const region = REGIONS.find((r) => r.region_key === regionKey);
-    if (!region || !region.active)
+    if (!region?.active)
       return err(
         400,
         'invalid_request_error',
