@@ -1,4 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerCollect } from './commands/collect.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerReports } from './commands/reports.ts';
+import { registerRuns } from './commands/runs.ts';
 import { registerSim } from './commands/sim.ts';
 
 const program = new Command()
@@ -8,6 +12,10 @@ const program = new Command()
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
+registerDemo(program);
+registerCollect(program);
+registerReports(program);
+registerRuns(program);
 registerSim(program);
 
 try {

@@ -1,0 +1,166 @@
+import { SingleBar } from 'cli-progress';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { RunFailedError, type RunResult, runCollection } from '../../lambdas/collect/run-collection.ts';
+import { type CollectionRequest, defaultWindowSettings } from '../../lambdas/collect/window.ts';
+import type { E2Client } from '../../lambdas/e2/client.ts';
+import type { Stores } from './context.ts';
+import { DEFAULT_DATA_DIR, isInteractive, openE2, openStores } from './context.ts';
+import { day, nonNegativeInt, positiveInt } from './options.ts';
+
+export type CollectOptions = {
+  date?: string;
+  from?: string;
+  to?: string;
+  dataDir: string;
+  concurrency: number;
+  recollectDays: number;
+  json?: boolean;
+};
+
+export function collectionRequest(opts: Pick<CollectOptions, 'date' | 'from' | 'to'>): CollectionRequest {
+  if (opts.date && (opts.from || opts.to)) throw new Error('use either --date or --from/--to, not both');
+  if (opts.date) return { kind: 'backfill', from: opts.date, to: opts.date };
+  if (opts.from || opts.to) {
+    if (!opts.from || !opts.to) throw new Error('--from and --to go together');
+    return { kind: 'backfill', from: opts.from, to: opts.to };
+  }
+  return { kind: 'nightly' };
+}
+
+/** Runs a collection with a progress bar on a terminal. Shared by `collect` and `demo`. */
+export async function runWithProgress(
+  e2: E2Client,
+  stores: Stores,
+  request: CollectionRequest,
+  opts: { concurrency: number; recollectDays: number; label: string },
+): Promise<RunResult> {
+  const bar = isInteractive()
+    ? new SingleBar({
+        format: `${opts.label} [{bar}] {value}/{total} users | {eta_formatted} left`,
+        hideCursor: true,
+        stream: process.stderr,
+      })
+    : null;
+  let started = false;
+  try {
+    return await runCollection(
+      {
+        e2,
+        ledger: stores.ledger,
+        objects: stores.objects,
+        now: () => new Date(),
+        concurrency: opts.concurrency,
+        settings: { ...defaultWindowSettings, recollectDays: opts.recollectDays },
+        onProgress: ({ usersDone, usersTotal }) => {
+          if (!bar) return;
+          if (!started) {
+            bar.start(usersTotal, 0);
+            started = true;
+          }
+          bar.update(usersDone);
+        },
+      },
+      request,
+    );
+  } finally {
+    if (started) bar?.stop();
+  }
+}
+
+export function printRun(result: RunResult, json: boolean | undefined, elapsedMs: number) {
+  const s = result.summary;
+  if (json) {
+    const failures = result.outcomes
+      .filter((o) => o.failures.length > 0)
+      .map((o) => ({ email: o.email, failures: o.failures }));
+    process.stdout.write(`${JSON.stringify({ summary: s, failures, elapsedMs }, null, 2)}\n`);
+    return;
+  }
+  const table = new Table({
+    head: [
+      'run',
+      'range',
+      'users',
+      'skipped',
+      'user-days stored',
+      'user-days failed',
+      'activity rows',
+      'API requests',
+      'time',
+    ],
+    style: { head: [], border: [] },
+  });
+  table.push([
+    s.runId,
+    `${s.from} .. ${s.to}`,
+    s.users,
+    s.usersSkipped,
+    s.userDaysStored,
+    s.userDaysFailed,
+    s.activityRows,
+    `${s.apiRequests} (${s.apiRetries} retried)`,
+    `${(elapsedMs / 1000).toFixed(1)} s`,
+  ]);
+  process.stdout.write(`${table.toString()}\n`);
+  const failed = result.outcomes.filter((o) => o.failures.length > 0);
+  if (failed.length > 0) {
+    process.stdout.write(
+      `\n${s.userDaysFailed} user-days could not be collected (they stay missing; run again to complete them):\n`,
+    );
+    for (const o of failed.slice(0, 20)) {
+      const codes = [...new Set(o.failures.map((f) => f.code))].join(', ');
+      process.stdout.write(`  ${o.email}: ${o.failures.length} day(s), ${codes}\n`);
+    }
+    if (failed.length > 20)
+      process.stdout.write(`  ... and ${failed.length - 20} more users (e2-ledger runs --json)\n`);
+  }
+  if (s.error) process.stdout.write(`\n${s.error}\n`);
+}
+
+export function registerCollect(program: Command) {
+  program
+    .command('collect')
+    .description(
+      'collect usage_stats and activity for every user into daily snapshots, then write the daily exports',
+    )
+    .option('--date <day>', 'collect one UTC day (YYYY-MM-DD)', day('--date'))
+    .option('--from <day>', 'first day of a backfill', day('--from'))
+    .option('--to <day>', 'last day of a backfill (at most yesterday)', day('--to'))
+    .option('--data-dir <dir>', 'where the embedded default keeps its data', DEFAULT_DATA_DIR)
+    .option('--concurrency <n>', 'users collected at once', positiveInt('--concurrency', 256), 16)
+    .option(
+      '--recollect-days <n>',
+      'days before yesterday always collected again',
+      nonNegativeInt('--recollect-days', 31),
+      3,
+    )
+    .option('--json', 'print the run as JSON')
+    .addHelpText(
+      'after',
+      '\nReads E2_API_URL and E2_API_TOKEN. Without --date/--from/--to: yesterday plus the re-collection window, and catch-up for missed nights.\nExit status 0 when every user-day is stored or skipped for a documented reason, 1 otherwise.',
+    )
+    .action(async (opts: CollectOptions) => {
+      const request = collectionRequest(opts);
+      const e2 = openE2({ maxConcurrency: opts.concurrency });
+      const stores = await openStores(opts.dataDir);
+      const started = Date.now();
+      try {
+        const result = await runWithProgress(e2, stores, request, {
+          concurrency: opts.concurrency,
+          recollectDays: opts.recollectDays,
+          label: 'collecting',
+        });
+        printRun(result, opts.json, Date.now() - started);
+        process.exitCode = result.summary.status === 'succeeded' ? 0 : 1;
+      } catch (error) {
+        if (error instanceof RunFailedError) {
+          process.stderr.write(`e2-ledger: run ${error.summary.runId} failed: ${error.message}\n`);
+          process.exitCode = 1;
+        } else throw error;
+      } finally {
+        await e2.close();
+        await stores.close();
+      }
+    });
+}

@@ -1,0 +1,79 @@
+import type { Readable } from 'node:stream';
+import { E2Client } from '../../lambdas/e2/client.ts';
+import { e2ConfigFromEnv } from '../../lambdas/e2/config.ts';
+import type { TransportOptions } from '../../lambdas/e2/transport.ts';
+import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
+import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import type { LedgerStore, ObjectStore } from '../../lambdas/store/ports.ts';
+import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
+import { startLocalStores } from '../../local/stores/local-stores.ts';
+
+export const DEFAULT_DATA_DIR = '.e2-ledger';
+
+export type Stores = {
+  readonly ledger: LedgerStore;
+  readonly objects: ObjectStore;
+  /** Human description of where data lives. */
+  readonly where: string;
+  /** Local directory holding the report files, on the embedded default. */
+  readonly localReportsDir: string | null;
+  close(): Promise<void>;
+};
+
+/**
+ * AWS when E2L_TABLE and E2L_BUCKET are set (credentials and region from the usual AWS variables);
+ * otherwise the embedded default: dynalite and s3rver on 127.0.0.1 with data under `dataDir`.
+ * Either way the same adapters run; only the endpoints differ.
+ */
+export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Stores> {
+  const table = env.E2L_TABLE?.trim();
+  const bucket = env.E2L_BUCKET?.trim();
+  if (table && bucket) {
+    const db = createDocumentClient();
+    const s3 = createS3Client();
+    return {
+      ledger: new DynamoLedgerStore(db, table),
+      objects: new S3ObjectStore(s3, bucket),
+      where: `DynamoDB table ${table}, S3 bucket ${bucket}`,
+      localReportsDir: null,
+      async close() {
+        db.destroy();
+        s3.destroy();
+      },
+    };
+  }
+  if (table || bucket)
+    throw new Error('set both E2L_TABLE and E2L_BUCKET to use AWS, or neither for the embedded default');
+  const local = await startLocalStores({ dataDir });
+  const db = createDocumentClient(local.connection);
+  const s3 = createS3Client(local.connection);
+  return {
+    ledger: new DynamoLedgerStore(db, local.table),
+    objects: new S3ObjectStore(s3, local.bucket),
+    where: `embedded default under ${dataDir}/ (local DynamoDB and S3)`,
+    localReportsDir: local.s3Directory,
+    async close() {
+      db.destroy();
+      s3.destroy();
+      await local.stop();
+    },
+  };
+}
+
+/** The IDrive client from E2_API_URL / E2_API_TOKEN. */
+export function openE2(options: TransportOptions = {}): E2Client {
+  return new E2Client(e2ConfigFromEnv(), options);
+}
+
+/** Human output on a terminal; plain when piped or under CI. */
+export function isInteractive(): boolean {
+  return Boolean(process.stderr.isTTY) && !process.env.CI;
+}
+
+export async function streamToFile(stream: Readable, path: string): Promise<void> {
+  const { createWriteStream, mkdirSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const { pipeline } = await import('node:stream/promises');
+  mkdirSync(dirname(path), { recursive: true });
+  await pipeline(stream, createWriteStream(path));
+}

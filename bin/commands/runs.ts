@@ -1,0 +1,84 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { DEFAULT_DATA_DIR, openStores } from './context.ts';
+import { positiveInt } from './options.ts';
+
+export function registerRuns(program: Command) {
+  program
+    .command('runs')
+    .description('show recent collection runs and their per-user failures')
+    .option('--last <n>', 'how many runs', positiveInt('--last', 1000), 10)
+    .option('--data-dir <dir>', 'where the embedded default keeps its data', DEFAULT_DATA_DIR)
+    .option('--json', 'print as JSON')
+    .action(async (opts: { last: number; dataDir: string; json?: boolean }) => {
+      const stores = await openStores(opts.dataDir);
+      try {
+        const runs = await stores.ledger.listRuns(opts.last);
+        const detailed = await Promise.all(
+          runs.map(async (run) => ({
+            run,
+            failed: (await stores.ledger.userOutcomes(run.runId)).filter((o) => o.failures.length > 0),
+          })),
+        );
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify(
+              detailed.map((d) => ({
+                ...d.run,
+                failures: d.failed.map((o) => ({ email: o.email, failures: o.failures })),
+              })),
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        if (runs.length === 0) {
+          process.stdout.write(`no runs yet in ${stores.where}\n`);
+          return;
+        }
+        const table = new Table({
+          head: [
+            'run',
+            'kind',
+            'range',
+            'status',
+            'users',
+            'user-days stored',
+            'failed',
+            'activity rows',
+            'started',
+            'finished',
+          ],
+          style: { head: [], border: [] },
+        });
+        for (const { run } of detailed) {
+          table.push([
+            run.runId,
+            run.kind,
+            `${run.from} .. ${run.to}`,
+            run.status,
+            run.users,
+            run.userDaysStored,
+            run.userDaysFailed,
+            run.activityRows,
+            run.startedAt,
+            run.finishedAt ?? '(unfinished)',
+          ]);
+        }
+        process.stdout.write(`${table.toString()}\n`);
+        for (const { run, failed } of detailed) {
+          if (failed.length === 0 && !run.error) continue;
+          process.stdout.write(`\n${run.runId}${run.error ? `: ${run.error}` : ''}\n`);
+          for (const o of failed) {
+            for (const f of o.failures)
+              process.stdout.write(
+                `  ${o.email} ${f.day} ${f.code} (attempts ${f.attempts}): ${f.message}\n`,
+              );
+          }
+        }
+      } finally {
+        await stores.close();
+      }
+    });
+}

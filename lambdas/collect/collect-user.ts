@@ -1,0 +1,145 @@
+import { Readable } from 'node:stream';
+import type { E2Client } from '../e2/client.ts';
+import { E2ApiError, E2Error, E2TransportError } from '../e2/errors.ts';
+import type { E2UsageRow } from '../e2/resources/users.ts';
+import { csvRows } from '../reports/csv.ts';
+import { reportKeys } from '../reports/layout.ts';
+import type { DayFailure, LedgerStore, ObjectStore, UsageSnapshot } from '../store/ports.ts';
+import { contiguousChunks } from './days.ts';
+
+/** The longest range asked of usage_stats at once; longer backfills are split. */
+export const USAGE_CHUNK_DAYS = 31;
+
+export type CollectDeps = {
+  readonly e2: E2Client;
+  readonly ledger: LedgerStore;
+  readonly objects: ObjectStore;
+  readonly now: () => Date;
+  /** Attempts per user-day for failures that may pass (after the transport's own retries). */
+  readonly dayAttempts?: number;
+};
+
+export type CollectUserInput = {
+  readonly runId: string;
+  readonly email: string;
+  readonly createdDay: string | null;
+  readonly isActive: boolean;
+  readonly isSignedUp: boolean;
+  readonly storageQuotaGb: number;
+  readonly days: readonly string[];
+};
+
+export type CollectUserResult = {
+  readonly stored: UsageSnapshot[];
+  readonly failures: DayFailure[];
+  readonly activityRows: number;
+};
+
+/**
+ * Collects one user's days: usage_stats per chunk of days, every activity page per day, then one
+ * snapshot per day. A day's activity part is in S3 before its snapshot is written, so a stored
+ * snapshot always means a complete day; a failure leaves the day missing and recorded, never zero.
+ */
+export async function collectUser(deps: CollectDeps, input: CollectUserInput): Promise<CollectUserResult> {
+  const attempts = deps.dayAttempts ?? 2;
+  const failures: DayFailure[] = [];
+  const stored: UsageSnapshot[] = [];
+  let activityRows = 0;
+
+  for (const chunk of contiguousChunks(input.days, USAGE_CHUNK_DAYS)) {
+    // Days before the account existed have no usage to ask for.
+    const askFrom = input.createdDay && input.createdDay > chunk.from ? input.createdDay : chunk.from;
+    let usage = new Map<string, E2UsageRow>();
+    if (askFrom <= chunk.to) {
+      const result = await withAttempts(attempts, () =>
+        deps.e2.users.usageStats(input.email, askFrom, chunk.to),
+      );
+      if (!result.ok) {
+        for (const day of chunk.days)
+          failures.push({ day, ...describe(result.error), attempts: result.attempts });
+        continue;
+      }
+      usage = new Map(result.value.map((row) => [row.date, row]));
+    }
+
+    for (const day of chunk.days) {
+      const row = usage.get(day);
+      const beforeCreation = input.createdDay !== null && day < input.createdDay;
+      if (!row && !beforeCreation) {
+        failures.push({
+          day,
+          code: 'no_usage_row',
+          message: 'usage_stats returned no row for a day the account existed',
+          attempts: 1,
+        });
+        continue;
+      }
+      let count = 0;
+      if (!beforeCreation) {
+        const activity = await withAttempts(attempts, () => stageActivity(deps, input.email, day));
+        if (!activity.ok) {
+          failures.push({ day, ...describe(activity.error), attempts: activity.attempts });
+          continue;
+        }
+        count = activity.value;
+      }
+      activityRows += count;
+      stored.push({
+        email: input.email,
+        day,
+        diskUsedBytes: row?.disk_used ?? 0,
+        uploadedBytes: row?.uploads ?? 0,
+        downloadedBytes: row?.downloads ?? 0,
+        storageQuotaGb: input.storageQuotaGb,
+        isActive: input.isActive,
+        isSignedUp: input.isSignedUp,
+        activityCount: count,
+        usageSource: row ? 'api' : 'before_creation',
+        runId: input.runId,
+        collectedAt: deps.now().toISOString(),
+      });
+    }
+  }
+  if (stored.length > 0) await deps.ledger.putSnapshots(stored);
+  return { stored, failures, activityRows };
+}
+
+/** Fetches every activity page of one user-day and writes them as one CSV part; returns the row count. */
+async function stageActivity(deps: CollectDeps, email: string, day: string): Promise<number> {
+  const key = reportKeys.activityPart(day, email);
+  let total = 0;
+  const chunks: string[] = [];
+  for await (const page of deps.e2.users.activityHistory(email, day, day)) {
+    total = page.totalRecords;
+    chunks.push(csvRows(page.records.map((r) => [day, email, r.timestamp, r.ip, r.description])));
+  }
+  // Parts are rewritten whole on every collection of the day, so re-runs never duplicate rows.
+  if (total > 0) await deps.objects.putStream(key, Readable.from(chunks), 'text/csv; charset=utf-8');
+  return total;
+}
+
+type Attempted<T> =
+  | { ok: true; value: T; attempts: number }
+  | { ok: false; error: unknown; attempts: number };
+
+async function withAttempts<T>(max: number, fn: () => Promise<T>): Promise<Attempted<T>> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= max; attempt++) {
+    try {
+      return { ok: true, value: await fn(), attempts: attempt };
+    } catch (error) {
+      last = error;
+      if (!(error instanceof E2Error && error.transient)) return { ok: false, error, attempts: attempt };
+    }
+  }
+  return { ok: false, error: last, attempts: max };
+}
+
+/** A failure's code and message for the run record: IDrive's own code when there is one. */
+export function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof E2ApiError) return { code: error.code, message: error.apiMessage };
+  if (error instanceof E2TransportError) return { code: error.code, message: error.message };
+  if (error instanceof E2Error) return { code: error.name, message: error.message };
+  if (error instanceof Error) return { code: error.name, message: error.message };
+  return { code: 'unknown', message: String(error) };
+}

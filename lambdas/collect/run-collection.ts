@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import pMap from 'p-map';
+import type { E2User } from '../e2/resources/users.ts';
+import { writeDailyActivity, writeDailyUsage } from '../reports/daily-exports.ts';
+import type { DayFailure, RunSummary, UserProfile, UserRunOutcome } from '../store/ports.ts';
+import { type CollectDeps, collectUser, describe } from './collect-user.ts';
+import { dayOfTimestamp, plusDays, utcToday } from './days.ts';
+import { type CollectionRequest, daysToCollect, runRange, userRange, type WindowSettings } from './window.ts';
+
+export type RunDeps = CollectDeps & {
+  readonly settings: WindowSettings;
+  /** Users collected at once; the IDrive API's rate is the limit, so this is a setting. */
+  readonly concurrency: number;
+  readonly onProgress?: (event: {
+    usersDone: number;
+    usersTotal: number;
+    email: string;
+    outcome: UserRunOutcome['outcome'];
+  }) => void;
+};
+
+export type RunResult = { readonly summary: RunSummary; readonly outcomes: UserRunOutcome[] };
+
+export function newRunId(now: Date): string {
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Step 1: open the run record, list every user and refresh the user directory. */
+export async function startRun(
+  deps: RunDeps,
+  request: CollectionRequest,
+): Promise<{ summary: RunSummary; users: E2User[]; profiles: UserProfile[] }> {
+  const now = deps.now();
+  const range = runRange(request, utcToday(now), deps.settings);
+  const summary: RunSummary = {
+    runId: newRunId(now),
+    kind: request.kind,
+    startedAt: now.toISOString(),
+    finishedAt: null,
+    from: range.from,
+    to: range.to,
+    status: 'running',
+    users: 0,
+    usersCollected: 0,
+    usersSkipped: 0,
+    usersFailed: 0,
+    userDaysStored: 0,
+    userDaysFailed: 0,
+    activityRows: 0,
+    apiRequests: 0,
+    apiRetries: 0,
+    exportedDays: [],
+    error: null,
+  };
+  await deps.ledger.putRun(summary);
+  let users: E2User[];
+  try {
+    users = await deps.e2.users.list();
+  } catch (error) {
+    summary.status = 'failed';
+    summary.error = `listing users failed: ${describe(error).code}: ${describe(error).message}`;
+    summary.finishedAt = deps.now().toISOString();
+    await deps.ledger.putRun(summary);
+    throw new RunFailedError(summary);
+  }
+  summary.users = users.length;
+  const profiles = await refreshDirectory(deps, users, now.toISOString());
+  return { summary, users, profiles };
+}
+
+export class RunFailedError extends Error {
+  override name = 'RunFailedError';
+  constructor(readonly summary: RunSummary) {
+    super(summary.error ?? 'run failed');
+  }
+}
+
+async function refreshDirectory(
+  deps: RunDeps,
+  users: readonly E2User[],
+  nowIso: string,
+): Promise<UserProfile[]> {
+  const existing = new Map((await deps.ledger.listProfiles()).map((p) => [p.email, p]));
+  const listed = new Set(users.map((u) => u.email));
+  const profiles: UserProfile[] = users.map((u) => {
+    const before = existing.get(u.email);
+    return {
+      email: u.email,
+      firstName: u.first_name,
+      lastName: u.last_name,
+      accountCreatedAt: u.account_creation_timestamp,
+      createdDay: dayOfTimestamp(u.account_creation_timestamp),
+      isSignedUp: u.is_signed_up,
+      isActive: u.is_active,
+      firstSeenAt: before?.firstSeenAt ?? nowIso,
+      lastSeenAt: nowIso,
+      removedAt: null,
+      collectedThrough: before?.collectedThrough ?? null,
+    };
+  });
+  for (const [email, before] of existing) {
+    if (!listed.has(email)) profiles.push({ ...before, removedAt: before.removedAt ?? nowIso });
+  }
+  await deps.ledger.putProfiles(profiles.map(({ collectedThrough: _c, ...p }) => p));
+  return profiles;
+}
+
+/** Step 2: collect a set of users (all of them on a laptop; one batch per Lambda in AWS). */
+export async function collectUsers(
+  deps: RunDeps,
+  request: CollectionRequest,
+  runId: string,
+  users: readonly E2User[],
+  profiles: ReadonlyMap<string, UserProfile>,
+): Promise<UserRunOutcome[]> {
+  const today = utcToday(deps.now());
+  let done = 0;
+  const outcomes = await pMap(
+    users,
+    async (user): Promise<UserRunOutcome> => {
+      const outcome = await collectOne(deps, request, runId, today, user, profiles.get(user.email) ?? null);
+      done++;
+      deps.onProgress?.({
+        usersDone: done,
+        usersTotal: users.length,
+        email: user.email,
+        outcome: outcome.outcome,
+      });
+      return outcome;
+    },
+    { concurrency: deps.concurrency },
+  );
+  await deps.ledger.putUserOutcomes(outcomes);
+  return outcomes;
+}
+
+async function collectOne(
+  deps: RunDeps,
+  request: CollectionRequest,
+  runId: string,
+  today: string,
+  user: E2User,
+  profile: UserProfile | null,
+): Promise<UserRunOutcome> {
+  const base = {
+    runId,
+    email: user.email,
+    reason: null,
+    daysPlanned: [] as string[],
+    daysStored: 0,
+    failures: [] as DayFailure[],
+    activityRows: 0,
+  };
+  if (!user.is_signed_up) return { ...base, outcome: 'skipped', reason: 'not_signed_up' };
+  const cursor = profile?.collectedThrough ?? null;
+  const range = userRange(request, today, deps.settings, cursor);
+  let days: string[] = [];
+  try {
+    const stored = await deps.ledger.storedDays(user.email, range.from, range.to);
+    days = daysToCollect(range, today, deps.settings, stored);
+    if (days.length === 0) return { ...base, outcome: 'stored' };
+    const result = await collectUser(deps, {
+      runId,
+      email: user.email,
+      createdDay: dayOfTimestamp(user.account_creation_timestamp),
+      isActive: user.is_active,
+      isSignedUp: user.is_signed_up,
+      storageQuotaGb: user.storage_quota,
+      days,
+    });
+    await advanceCursor(deps, user.email, cursor, range);
+    const outcome =
+      result.failures.length === 0 ? 'stored' : result.stored.length === 0 ? 'failed' : 'partial';
+    return {
+      ...base,
+      outcome,
+      daysPlanned: days,
+      daysStored: result.stored.length,
+      failures: result.failures,
+      activityRows: result.activityRows,
+    };
+  } catch (error) {
+    // A store failure (DynamoDB or S3 down) fails this user's days; the others carry on.
+    const { code, message } = describe(error);
+    return {
+      ...base,
+      outcome: 'failed',
+      daysPlanned: days,
+      failures: days.map((day) => ({ day, code, message, attempts: 1 })),
+    };
+  }
+}
+
+/** The cursor moves to the last day of an unbroken run of stored days after it. */
+async function advanceCursor(
+  deps: RunDeps,
+  email: string,
+  cursor: string | null,
+  range: { from: string; to: string },
+) {
+  const start = cursor === null ? range.from : plusDays(cursor, 1);
+  if (start > range.to) return;
+  const stored = await deps.ledger.storedDays(email, start, range.to);
+  let through: string | null = null;
+  for (let day = start; day <= range.to && stored.has(day); day = plusDays(day, 1)) through = day;
+  if (through) await deps.ledger.advanceCursor(email, through);
+}
+
+/** Step 3: write the daily usage and audit exports for every day the run touched, then close the run. */
+export async function finalizeRun(
+  deps: RunDeps,
+  summary: RunSummary,
+  outcomes: readonly UserRunOutcome[],
+  profiles: readonly UserProfile[],
+  days: readonly string[],
+): Promise<RunSummary> {
+  try {
+    await pMap(
+      [...days].sort(),
+      async (day) => {
+        await writeDailyUsage(deps, day, summary.runId, profiles);
+        await writeDailyActivity(deps, day, summary.runId, profiles);
+      },
+      { concurrency: 4 },
+    );
+    summary.exportedDays = [...days].sort();
+  } catch (error) {
+    summary.error = `exports failed: ${describe(error).code}: ${describe(error).message}`;
+  }
+  summary.usersCollected = outcomes.filter((o) => o.outcome === 'stored').length;
+  summary.usersSkipped = outcomes.filter((o) => o.outcome === 'skipped').length;
+  summary.usersFailed = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'partial').length;
+  summary.userDaysStored = outcomes.reduce((n, o) => n + o.daysStored, 0);
+  summary.userDaysFailed = outcomes.reduce((n, o) => n + o.failures.length, 0);
+  summary.activityRows = outcomes.reduce((n, o) => n + o.activityRows, 0);
+  summary.apiRequests = deps.e2.stats.requests;
+  summary.apiRetries = deps.e2.stats.retries;
+  summary.status = summary.userDaysFailed === 0 && summary.error === null ? 'succeeded' : 'failed';
+  summary.finishedAt = deps.now().toISOString();
+  await deps.ledger.putRun(summary);
+  return summary;
+}
+
+/** The whole run in one process: the CLI and the embedded default. */
+export async function runCollection(deps: RunDeps, request: CollectionRequest): Promise<RunResult> {
+  const { summary, users, profiles } = await startRun(deps, request);
+  const byEmail = new Map(profiles.map((p) => [p.email, p]));
+  const outcomes = await collectUsers(deps, request, summary.runId, users, byEmail);
+  const days = new Set<string>();
+  for (const o of outcomes) for (const d of o.daysPlanned) days.add(d);
+  // Every day of the run's range gets fresh exports, so a re-run rewrites identical files.
+  for (let d = summary.from; d <= summary.to; d = plusDays(d, 1)) days.add(d);
+  const finished = await finalizeRun(deps, summary, outcomes, profiles, [...days]);
+  return { summary: finished, outcomes };
+}

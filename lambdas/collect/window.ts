@@ -1,0 +1,66 @@
+import { daysBetween, minusDays, plusDays } from './days.ts';
+
+/** What a run should cover: the nightly default or an explicit backfill. */
+export type CollectionRequest =
+  | { readonly kind: 'nightly' }
+  | { readonly kind: 'backfill'; readonly from: string; readonly to: string };
+
+export type WindowSettings = {
+  /** Days before yesterday that are always collected again, for late data. */
+  readonly recollectDays: number;
+  /** How far back a user's cursor may pull a nightly run when nights were missed. */
+  readonly maxCatchUpDays: number;
+};
+
+export const defaultWindowSettings: WindowSettings = { recollectDays: 3, maxCatchUpDays: 62 };
+
+export class CollectionRequestError extends Error {
+  override name = 'CollectionRequestError';
+}
+
+/** The run's overall range, before per-user planning. */
+export function runRange(
+  request: CollectionRequest,
+  today: string,
+  settings: WindowSettings,
+): { from: string; to: string } {
+  const yesterday = minusDays(today, 1);
+  if (request.kind === 'nightly')
+    return { from: minusDays(yesterday, settings.recollectDays), to: yesterday };
+  if (request.from > request.to)
+    throw new CollectionRequestError(`--from ${request.from} is after --to ${request.to}`);
+  if (request.to > yesterday) {
+    throw new CollectionRequestError(
+      `--to ${request.to} is after yesterday (${yesterday} UTC): only complete days can be collected`,
+    );
+  }
+  return { from: request.from, to: request.to };
+}
+
+/**
+ * One user's range: the run's range, extended back to the day after the user's cursor on a nightly
+ * run when nights were missed (at most `maxCatchUpDays` back).
+ */
+export function userRange(
+  request: CollectionRequest,
+  today: string,
+  settings: WindowSettings,
+  cursor: string | null,
+): { from: string; to: string } {
+  const range = runRange(request, today, settings);
+  if (request.kind !== 'nightly' || cursor === null || cursor >= range.from) return range;
+  const floor = minusDays(today, settings.maxCatchUpDays);
+  const next = plusDays(cursor, 1);
+  return { from: next < floor ? floor : next, to: range.to };
+}
+
+/** The days of a range to collect: those not stored yet, and every day inside the re-collection window. */
+export function daysToCollect(
+  range: { from: string; to: string },
+  today: string,
+  settings: WindowSettings,
+  storedDays: ReadonlySet<string>,
+): string[] {
+  const recollectFrom = minusDays(today, 1 + settings.recollectDays);
+  return daysBetween(range.from, range.to).filter((day) => day >= recollectFrom || !storedDays.has(day));
+}

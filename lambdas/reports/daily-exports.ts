@@ -1,0 +1,187 @@
+import { Readable } from 'node:stream';
+import type { LedgerStore, ObjectStore, UsageSnapshot, UserProfile } from '../store/ports.ts';
+import { csvHeader, csvRows } from './csv.ts';
+import { ACTIVITY_COLUMNS, reportKeys, USAGE_COLUMNS } from './layout.ts';
+
+export type ExportDeps = { readonly ledger: LedgerStore; readonly objects: ObjectStore };
+
+export type ExportManifest = {
+  readonly report: 'daily-usage' | 'activity';
+  readonly day: string;
+  readonly key: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly rows: number;
+  readonly runId: string;
+  /** Every user expected on that day has a stored snapshot. */
+  readonly complete: boolean;
+  readonly expectedUsers: number;
+  readonly collectedUsers: number;
+  readonly missingUsers: readonly string[];
+};
+
+/** Users who should have a snapshot on `day`: signed up, existing by then, not removed before it. */
+export function expectedUsers(profiles: readonly UserProfile[], day: string): UserProfile[] {
+  return profiles
+    .filter(
+      (p) =>
+        p.isSignedUp &&
+        (p.createdDay === null || p.createdDay <= day) &&
+        (p.removedAt === null || p.removedAt.slice(0, 10) > day),
+    )
+    .sort((a, b) => compareEmail(a.email, b.email));
+}
+
+const compareEmail = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * `usage/daily/YYYY/MM/DD/usage-YYYY-MM-DD.csv`: one row per user with a snapshot, plus a row marked
+ * `missing` (no numbers) for every expected user without one. Streamed from the per-day index in
+ * email order, so the file is byte-identical however often the day is re-collected.
+ */
+export async function writeDailyUsage(
+  deps: ExportDeps,
+  day: string,
+  runId: string,
+  profiles: readonly UserProfile[],
+): Promise<ExportManifest> {
+  const byEmail = new Map(profiles.map((p) => [p.email, p]));
+  const expected = expectedUsers(profiles, day);
+  const missing: string[] = [];
+  let rows = 0;
+  let collected = 0;
+
+  async function* lines(): AsyncGenerator<string> {
+    yield csvHeader(USAGE_COLUMNS);
+    let e = 0;
+    const missingRowsBefore = (email: string | null) => {
+      const out: string[] = [];
+      while (e < expected.length && (email === null || compareEmail(expected[e]!.email, email) < 0)) {
+        const p = expected[e++]!;
+        missing.push(p.email);
+        out.push(
+          csvRows([
+            [day, p.email, null, null, null, 'missing', null, null, null, null, p.firstName, p.lastName],
+          ]),
+        );
+      }
+      return out;
+    };
+    for await (const page of deps.ledger.snapshotsForDay(day)) {
+      const chunk: string[] = [];
+      for (const s of page) {
+        for (const line of missingRowsBefore(s.email)) {
+          chunk.push(line);
+          rows++;
+        }
+        if (e < expected.length && expected[e]!.email === s.email) e++;
+        chunk.push(csvRows([usageRow(s, byEmail.get(s.email))]));
+        rows++;
+        collected++;
+      }
+      yield chunk.join('');
+    }
+    const tail = missingRowsBefore(null);
+    rows += tail.length;
+    yield tail.join('');
+  }
+
+  const key = reportKeys.dailyUsage(day);
+  const stored = await deps.objects.putStream(key, Readable.from(lines()), 'text/csv; charset=utf-8');
+  const manifest: ExportManifest = {
+    report: 'daily-usage',
+    day,
+    key,
+    sha256: stored.sha256,
+    bytes: stored.bytes,
+    rows,
+    runId,
+    complete: missing.length === 0,
+    expectedUsers: expected.length,
+    collectedUsers: collected,
+    missingUsers: missing,
+  };
+  await deps.objects.putText(
+    reportKeys.dailyUsageManifest(day),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+    'application/json',
+  );
+  return manifest;
+}
+
+function usageRow(s: UsageSnapshot, profile: UserProfile | undefined) {
+  return [
+    s.day,
+    s.email,
+    s.diskUsedBytes,
+    s.uploadedBytes,
+    s.downloadedBytes,
+    'collected',
+    s.storageQuotaGb,
+    s.isActive,
+    s.activityCount,
+    s.usageSource,
+    profile?.firstName ?? null,
+    profile?.lastName ?? null,
+  ];
+}
+
+export class ExportError extends Error {
+  override name = 'ExportError';
+}
+
+/**
+ * `audit/activity/YYYY/MM/DD/activity-YYYY-MM-DD.csv`: every activity record of the day, user by user in
+ * email order, stitched from the parts collection wrote. The row count is the sum of the API's
+ * total_records over the stored user-days.
+ */
+export async function writeDailyActivity(
+  deps: ExportDeps,
+  day: string,
+  runId: string,
+  profiles: readonly UserProfile[],
+): Promise<ExportManifest> {
+  const expected = expectedUsers(profiles, day);
+  const seen = new Set<string>();
+  let rows = 0;
+
+  async function* bytes(): AsyncGenerator<Buffer | string> {
+    yield csvHeader(ACTIVITY_COLUMNS);
+    for await (const page of deps.ledger.snapshotsForDay(day)) {
+      for (const s of page) {
+        seen.add(s.email);
+        if (s.activityCount === 0) continue;
+        const part = await deps.objects.getStream(reportKeys.activityPart(day, s.email));
+        if (!part)
+          throw new ExportError(
+            `activity part for ${s.email} on ${day} is missing though its snapshot counts ${s.activityCount} records`,
+          );
+        for await (const chunk of part) yield chunk as Buffer;
+        rows += s.activityCount;
+      }
+    }
+  }
+
+  const key = reportKeys.activity(day);
+  const stored = await deps.objects.putStream(key, Readable.from(bytes()), 'text/csv; charset=utf-8');
+  const missing = expected.filter((p) => !seen.has(p.email)).map((p) => p.email);
+  const manifest: ExportManifest = {
+    report: 'activity',
+    day,
+    key,
+    sha256: stored.sha256,
+    bytes: stored.bytes,
+    rows,
+    runId,
+    complete: missing.length === 0,
+    expectedUsers: expected.length,
+    collectedUsers: seen.size,
+    missingUsers: missing,
+  };
+  await deps.objects.putText(
+    reportKeys.activityManifest(day),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+    'application/json',
+  );
+  return manifest;
+}

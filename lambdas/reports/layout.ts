@@ -1,0 +1,35 @@
+/** Where every report lives in the bucket. Dated, so a month's files share a prefix. */
+
+const datePath = (day: string) => day.replaceAll('-', '/');
+
+export const reportKeys = {
+  dailyUsage: (day: string) => `usage/daily/${datePath(day)}/usage-${day}.csv`,
+  dailyUsageManifest: (day: string) => `usage/daily/${datePath(day)}/usage-${day}.manifest.json`,
+  activity: (day: string) => `audit/activity/${datePath(day)}/activity-${day}.csv`,
+  activityManifest: (day: string) => `audit/activity/${datePath(day)}/activity-${day}.manifest.json`,
+  /** One user-day of activity rows, written by collection and stitched into the daily audit file. */
+  activityPart: (day: string, email: string) => `staging/activity/${day}/${encodeURIComponent(email)}.csv`,
+  /** Prefixes holding one month's reports, for `reports download`. */
+  monthPrefixes: (month: string) => [
+    `usage/daily/${month.replace('-', '/')}/`,
+    `audit/activity/${month.replace('-', '/')}/`,
+    `invoices/${month}/`,
+  ],
+} as const;
+
+export const USAGE_COLUMNS = [
+  'date',
+  'email',
+  'disk_used_bytes',
+  'uploaded_bytes',
+  'downloaded_bytes',
+  'status',
+  'storage_quota_gb',
+  'is_active',
+  'activity_records',
+  'usage_source',
+  'first_name',
+  'last_name',
+] as const;
+
+export const ACTIVITY_COLUMNS = ['date', 'email', 'timestamp', 'ip', 'description'] as const;

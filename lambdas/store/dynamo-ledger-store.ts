@@ -1,0 +1,214 @@
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { LedgerStore, RunSummary, UsageSnapshot, UserProfile, UserRunOutcome } from './ports.ts';
+import { keys } from './table.ts';
+
+const BATCH = 25;
+
+export type BatchRetryOptions = { maxRounds?: number; sleep?: (ms: number) => Promise<void> };
+
+/** The ledger on DynamoDB (dynalite locally): conditional writes and batches, no transactions. */
+export class DynamoLedgerStore implements LedgerStore {
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #maxRounds: number;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    options: BatchRetryOptions = {},
+  ) {
+    this.#sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.#maxRounds = options.maxRounds ?? 8;
+  }
+
+  async putSnapshots(snapshots: readonly UsageSnapshot[]): Promise<void> {
+    await this.#batchPut(
+      snapshots.map((s) => ({
+        pk: keys.user(s.email),
+        sk: keys.day(s.day),
+        gsi1pk: keys.day(s.day),
+        gsi1sk: keys.user(s.email),
+        type: 'snapshot',
+        ...s,
+      })),
+    );
+  }
+
+  async storedDays(email: string, from: string, to: string): Promise<Set<string>> {
+    const days = new Set<string>();
+    for await (const items of this.#query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.user(email), ':from': keys.day(from), ':to': keys.day(to) },
+      ProjectionExpression: '#day',
+      ExpressionAttributeNames: { '#day': 'day' },
+    })) {
+      for (const item of items) days.add(item.day as string);
+    }
+    return days;
+  }
+
+  async snapshotsForUser(email: string, from: string, to: string): Promise<UsageSnapshot[]> {
+    const out: UsageSnapshot[] = [];
+    for await (const items of this.#query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.user(email), ':from': keys.day(from), ':to': keys.day(to) },
+    })) {
+      out.push(...items.map(toSnapshot));
+    }
+    return out;
+  }
+
+  async *snapshotsForDay(day: string): AsyncIterable<UsageSnapshot[]> {
+    for await (const items of this.#query({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.day(day) },
+    })) {
+      yield items.map(toSnapshot);
+    }
+  }
+
+  // UpdateItem, not Put, so that a profile refresh never resets the cursor another worker advanced.
+  async putProfiles(profiles: readonly Omit<UserProfile, 'collectedThrough'>[]): Promise<void> {
+    for (const p of profiles) {
+      const fields = { gsi1pk: keys.directory, gsi1sk: p.email, type: 'profile', ...p };
+      const names = Object.keys(fields);
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.user(p.email), sk: keys.profile },
+          UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+          ExpressionAttributeValues: Object.fromEntries(
+            names.map((n, i) => [`:v${i}`, fields[n as keyof typeof fields]]),
+          ),
+        }),
+      );
+    }
+  }
+
+  async advanceCursor(email: string, day: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.user(email), sk: keys.profile },
+          UpdateExpression: 'SET collectedThrough = :day',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(collectedThrough) OR collectedThrough < :day OR collectedThrough = :null)',
+          ExpressionAttributeValues: { ':day': day, ':null': null },
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  async listProfiles(): Promise<UserProfile[]> {
+    const out: UserProfile[] = [];
+    for await (const items of this.#query({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.directory },
+    })) {
+      out.push(...items.map((i) => ({ collectedThrough: null, ...strip(i) }) as UserProfile));
+    }
+    return out;
+  }
+
+  async putRun(run: RunSummary): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: keys.run(run.runId),
+          sk: keys.runSummary,
+          gsi1pk: keys.runs,
+          gsi1sk: `${run.startedAt}#${run.runId}`,
+          type: 'run',
+          ...run,
+        },
+      }),
+    );
+  }
+
+  async getRun(runId: string): Promise<RunSummary | null> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: keys.run(runId), sk: keys.runSummary } }),
+    );
+    return result.Item ? (strip(result.Item) as RunSummary) : null;
+  }
+
+  async listRuns(limit: number): Promise<RunSummary[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.runs },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((i) => strip(i) as RunSummary);
+  }
+
+  async putUserOutcomes(outcomes: readonly UserRunOutcome[]): Promise<void> {
+    await this.#batchPut(
+      outcomes.map((o) => ({ pk: keys.run(o.runId), sk: keys.user(o.email), type: 'outcome', ...o })),
+    );
+  }
+
+  async userOutcomes(runId: string): Promise<UserRunOutcome[]> {
+    const out: UserRunOutcome[] = [];
+    for await (const items of this.#query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
+      ExpressionAttributeValues: { ':pk': keys.run(runId), ':user': 'USER#' },
+    })) {
+      out.push(...items.map((i) => strip(i) as UserRunOutcome));
+    }
+    return out;
+  }
+
+  async *#query(input: Omit<QueryCommandInput, 'TableName'>): AsyncIterable<Record<string, unknown>[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey: startKey }),
+      );
+      yield page.Items ?? [];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** BatchWriteItem in 25s; unprocessed items are retried with backoff, and never dropped silently. */
+  async #batchPut(items: readonly Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < items.length; i += BATCH) {
+      let pending = items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } }));
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= this.#maxRounds) {
+          throw new Error(`DynamoDB left ${pending.length} items unprocessed after ${round} rounds`);
+        }
+        if (round > 0) await this.#sleep(Math.min(2_000, 50 * 2 ** round) * Math.random());
+        const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        pending = (result.UnprocessedItems?.[this.table] ?? []) as typeof pending;
+      }
+    }
+  }
+}
+
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _t, ...rest } = item;
+  return rest;
+}
+
+function toSnapshot(item: Record<string, unknown>): UsageSnapshot {
+  return strip(item) as UsageSnapshot;
+}

@@ -1,0 +1,114 @@
+import type { Readable } from 'node:stream';
+
+/** One user's usage on one UTC day, as collected from usage_stats. Bytes are exact integers. */
+export type UsageSnapshot = {
+  readonly email: string;
+  readonly day: string;
+  readonly diskUsedBytes: number;
+  readonly uploadedBytes: number;
+  readonly downloadedBytes: number;
+  /** GB, 0 = unlimited, as the API reports it on the collection day. */
+  readonly storageQuotaGb: number;
+  readonly isActive: boolean;
+  readonly isSignedUp: boolean;
+  readonly activityCount: number;
+  /** `api` when usage_stats had a row; `before_creation` when the account did not exist yet (zero usage). */
+  readonly usageSource: 'api' | 'before_creation';
+  readonly runId: string;
+  readonly collectedAt: string;
+};
+
+export type UserProfile = {
+  readonly email: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  /** As the API sent it. */
+  readonly accountCreatedAt: string | null;
+  /** The UTC day of account creation, when the timestamp could be read. */
+  readonly createdDay: string | null;
+  readonly isSignedUp: boolean;
+  readonly isActive: boolean;
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  /** Set when a run no longer finds the user in the API's list. */
+  readonly removedAt: string | null;
+  /** Every day from the user's first collected day through this one is stored (the catch-up cursor). */
+  readonly collectedThrough: string | null;
+};
+
+export type DayFailure = {
+  readonly day: string;
+  readonly code: string;
+  readonly message: string;
+  readonly attempts: number;
+};
+
+export type UserRunOutcome = {
+  readonly runId: string;
+  readonly email: string;
+  readonly outcome: 'stored' | 'failed' | 'partial' | 'skipped';
+  /** Why a user was skipped (documented reasons only, e.g. not_signed_up). */
+  readonly reason: string | null;
+  /** The days this run set out to collect for the user. */
+  readonly daysPlanned: readonly string[];
+  readonly daysStored: number;
+  readonly failures: readonly DayFailure[];
+  readonly activityRows: number;
+};
+
+export type RunSummary = {
+  readonly runId: string;
+  readonly kind: 'nightly' | 'backfill';
+  readonly startedAt: string;
+  finishedAt: string | null;
+  readonly from: string;
+  readonly to: string;
+  status: 'running' | 'succeeded' | 'failed';
+  users: number;
+  usersCollected: number;
+  usersSkipped: number;
+  usersFailed: number;
+  userDaysStored: number;
+  userDaysFailed: number;
+  activityRows: number;
+  apiRequests: number;
+  apiRetries: number;
+  /** Days whose exports were written by this run. */
+  exportedDays: string[];
+  error: string | null;
+};
+
+/** Daily snapshots, user directory and run records (DynamoDB in AWS, dynalite locally). */
+export interface LedgerStore {
+  putSnapshots(snapshots: readonly UsageSnapshot[]): Promise<void>;
+  /** The days in [from, to] that have a stored snapshot for the user. */
+  storedDays(email: string, from: string, to: string): Promise<Set<string>>;
+  snapshotsForUser(email: string, from: string, to: string): Promise<UsageSnapshot[]>;
+  /** Every snapshot of one day, in email order, a page at a time. */
+  snapshotsForDay(day: string): AsyncIterable<UsageSnapshot[]>;
+
+  /** Writes profiles without touching their cursors. */
+  putProfiles(profiles: readonly Omit<UserProfile, 'collectedThrough'>[]): Promise<void>;
+  listProfiles(): Promise<UserProfile[]>;
+  /** Moves the user's cursor forward to `day` (never backward). */
+  advanceCursor(email: string, day: string): Promise<void>;
+
+  putRun(run: RunSummary): Promise<void>;
+  getRun(runId: string): Promise<RunSummary | null>;
+  listRuns(limit: number): Promise<RunSummary[]>;
+  putUserOutcomes(outcomes: readonly UserRunOutcome[]): Promise<void>;
+  userOutcomes(runId: string): Promise<UserRunOutcome[]>;
+}
+
+export type StoredObject = { readonly key: string; readonly sha256: string; readonly bytes: number };
+
+/** Report files (S3 in AWS, s3rver locally). */
+export interface ObjectStore {
+  /** Streams `body` to `key` (multipart for large bodies), returning its sha256 and size. */
+  putStream(key: string, body: Readable, contentType: string): Promise<StoredObject>;
+  putText(key: string, text: string, contentType: string): Promise<StoredObject>;
+  getStream(key: string): Promise<Readable | null>;
+  getText(key: string): Promise<string | null>;
+  /** Keys under a prefix, in key order. */
+  list(prefix: string): AsyncIterable<string>;
+}

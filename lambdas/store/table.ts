@@ -1,0 +1,23 @@
+/**
+ * The single-table layout. Keys by access pattern:
+ *   snapshot        pk USER#<email>  sk DAY#<yyyy-MM-dd>   gsi1 DAY#<day> / USER#<email>
+ *   user profile    pk USER#<email>  sk PROFILE            gsi1 DIRECTORY / <email>
+ *   run summary     pk RUN#<id>      sk SUMMARY            gsi1 RUNS / <startedAt>#<id>
+ *   run outcome     pk RUN#<id>      sk USER#<email>
+ * The CDK stack and the local setup both create the table from these names.
+ */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;
+
+export const keys = {
+  user: (email: string) => `USER#${email}`,
+  day: (day: string) => `DAY#${day}`,
+  profile: 'PROFILE',
+  directory: 'DIRECTORY',
+  run: (runId: string) => `RUN#${runId}`,
+  runSummary: 'SUMMARY',
+  runs: 'RUNS',
+} as const;
