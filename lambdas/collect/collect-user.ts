@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { E2Client } from '../e2/client.ts';
 import { E2ApiError, E2Error, E2TransportError } from '../e2/errors.ts';
 import type { E2UsageRow } from '../e2/resources/users.ts';
@@ -114,7 +113,8 @@ async function stageActivity(deps: CollectDeps, email: string, day: string): Pro
     chunks.push(csvRows(page.records.map((r) => [day, email, r.timestamp, r.ip, r.description])));
   }
   // Parts are rewritten whole on every collection of the day, so re-runs never duplicate rows.
-  if (total > 0) await deps.objects.putStream(key, Readable.from(chunks), 'text/csv; charset=utf-8');
+  // One user-day is small (thousands of rows at most): a single PUT beats a multipart upload.
+  if (total > 0) await deps.objects.putText(key, chunks.join(''), 'text/csv; charset=utf-8');
   return total;
 }
 

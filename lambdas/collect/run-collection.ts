@@ -114,14 +114,15 @@ export async function collectUsers(
   request: CollectionRequest,
   runId: string,
   users: readonly E2User[],
-  profiles: ReadonlyMap<string, UserProfile>,
+  /** Each user's catch-up cursor (`collectedThrough` from the directory). */
+  cursors: ReadonlyMap<string, string | null>,
 ): Promise<UserRunOutcome[]> {
   const today = utcToday(deps.now());
   let done = 0;
   const outcomes = await pMap(
     users,
     async (user): Promise<UserRunOutcome> => {
-      const outcome = await collectOne(deps, request, runId, today, user, profiles.get(user.email) ?? null);
+      const outcome = await collectOne(deps, request, runId, today, user, cursors.get(user.email) ?? null);
       done++;
       deps.onProgress?.({
         usersDone: done,
@@ -143,7 +144,7 @@ async function collectOne(
   runId: string,
   today: string,
   user: E2User,
-  profile: UserProfile | null,
+  cursor: string | null,
 ): Promise<UserRunOutcome> {
   const base = {
     runId,
@@ -155,7 +156,6 @@ async function collectOne(
     activityRows: 0,
   };
   if (!user.is_signed_up) return { ...base, outcome: 'skipped', reason: 'not_signed_up' };
-  const cursor = profile?.collectedThrough ?? null;
   const range = userRange(request, today, deps.settings, cursor);
   let days: string[] = [];
   try {
@@ -244,15 +244,19 @@ export async function finalizeRun(
   return summary;
 }
 
+/** The days whose exports a run (re)writes: its whole range, plus any catch-up day a user planned. */
+export function exportDays(summary: RunSummary, outcomes: readonly UserRunOutcome[]): string[] {
+  const days = new Set<string>();
+  for (const o of outcomes) for (const d of o.daysPlanned) days.add(d);
+  for (let d = summary.from; d <= summary.to; d = plusDays(d, 1)) days.add(d);
+  return [...days].sort();
+}
+
 /** The whole run in one process: the CLI and the embedded default. */
 export async function runCollection(deps: RunDeps, request: CollectionRequest): Promise<RunResult> {
   const { summary, users, profiles } = await startRun(deps, request);
-  const byEmail = new Map(profiles.map((p) => [p.email, p]));
-  const outcomes = await collectUsers(deps, request, summary.runId, users, byEmail);
-  const days = new Set<string>();
-  for (const o of outcomes) for (const d of o.daysPlanned) days.add(d);
-  // Every day of the run's range gets fresh exports, so a re-run rewrites identical files.
-  for (let d = summary.from; d <= summary.to; d = plusDays(d, 1)) days.add(d);
-  const finished = await finalizeRun(deps, summary, outcomes, profiles, [...days]);
+  const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
+  const outcomes = await collectUsers(deps, request, summary.runId, users, cursors);
+  const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
   return { summary: finished, outcomes };
 }

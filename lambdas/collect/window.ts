@@ -51,6 +51,7 @@ export function userRange(
   if (request.kind !== 'nightly' || cursor === null || cursor >= range.from) return range;
   const floor = minusDays(today, settings.maxCatchUpDays);
   const next = plusDays(cursor, 1);
+  // biome-ignore lint/complexity/useMathMinMax: yyyy-MM-dd strings, compared lexically
   return { from: next < floor ? floor : next, to: range.to };
 }
 

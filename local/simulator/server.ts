@@ -91,6 +91,8 @@ export class E2Simulator {
   readonly stats: SimulatorStats = emptyStats();
   faults: FaultSettings;
   latencyMs: number;
+  /** Accounts whose every call answers 500 (a customer the API cannot serve right now). */
+  readonly failingEmails = new Set<string>();
   #server: Server | undefined;
   #sockets = new Set<Socket>();
   readonly #token: Buffer;
@@ -246,6 +248,19 @@ export class E2Simulator {
       } catch {
         return send(invalid([{ field: '(body)', message: 'body must be a JSON object' }]));
       }
+    }
+    const target = String(body.email ?? body.admin_email ?? '').toLowerCase();
+    if (target && this.failingEmails.has(target)) {
+      return send({
+        status: 500,
+        body: {
+          error: {
+            type: 'api_error',
+            code: 'request_processing_failed',
+            message: 'Unable to process this request, please try again later',
+          },
+        },
+      });
     }
     let reply: SimReply;
     try {

@@ -1,0 +1,114 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { collectUsers, exportDays, finalizeRun, type RunDeps, startRun } from '../collect/run-collection.ts';
+import type { CollectionRequest } from '../collect/window.ts';
+import { userSchema } from '../e2/resources/users.ts';
+import { isoDate } from '../e2/schemas.ts';
+import { logger, metrics, runtime } from './runtime.ts';
+
+// The nightly state machine: listUsers -> Distributed Map of collectBatch over the users file -> finalize.
+
+const requestSchema = z
+  .union([
+    z.object({ kind: z.literal('nightly') }).strict(),
+    z.object({ kind: z.literal('backfill'), from: isoDate, to: isoDate }).strict(),
+  ])
+  .default({ kind: 'nightly' });
+
+const listUsersEvent = z.object({ request: requestSchema.optional() }).loose();
+
+/** A users-file item: the API's user plus the catch-up cursor from the directory. */
+const userItem = userSchema.extend({ collectedThrough: z.string().nullable() });
+
+const collectBatchEvent = z.object({
+  Items: z.array(userItem).min(1).max(500),
+  BatchInput: z.object({ runId: z.string().min(1), request: requestSchema }),
+});
+
+const finalizeEvent = z.object({ runId: z.string().min(1), request: requestSchema });
+
+async function deps(): Promise<RunDeps> {
+  const rt = await runtime();
+  return {
+    e2: rt.e2,
+    ledger: rt.ledger,
+    objects: rt.objects,
+    now: () => new Date(),
+    concurrency: rt.config.concurrency,
+    settings: rt.config.settings,
+  };
+}
+
+export const usersFileKey = (runId: string) => `runs/${runId}/users.json`;
+
+/** Opens the run, refreshes the directory, and writes the users file the Distributed Map reads. */
+export async function listUsers(event: unknown) {
+  const input = listUsersEvent.parse(event ?? {});
+  const request: CollectionRequest = input.request ?? { kind: 'nightly' };
+  const rt = await runtime();
+  const { summary, users, profiles } = await startRun(await deps(), request);
+  const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
+  const items = users.map((u) => ({ ...u, collectedThrough: cursors.get(u.email) ?? null }));
+  await rt.objects.putText(usersFileKey(summary.runId), JSON.stringify(items), 'application/json');
+  logger.info('run started', {
+    runId: summary.runId,
+    users: users.length,
+    from: summary.from,
+    to: summary.to,
+  });
+  return {
+    runId: summary.runId,
+    request,
+    bucket: rt.config.bucket,
+    usersKey: usersFileKey(summary.runId),
+    users: users.length,
+  };
+}
+
+/** Collects one batch of users; per-user failures are recorded, never thrown. */
+export async function collectBatch(event: unknown) {
+  const input = collectBatchEvent.parse(event);
+  const cursors = new Map(input.Items.map((u) => [u.email, u.collectedThrough]));
+  const outcomes = await collectUsers(
+    await deps(),
+    input.BatchInput.request,
+    input.BatchInput.runId,
+    input.Items,
+    cursors,
+  );
+  const failedDays = outcomes.reduce((n, o) => n + o.failures.length, 0);
+  metrics.addMetric(
+    'UserDaysStored',
+    MetricUnit.Count,
+    outcomes.reduce((n, o) => n + o.daysStored, 0),
+  );
+  metrics.addMetric('UserDaysFailed', MetricUnit.Count, failedDays);
+  metrics.addMetric(
+    'ActivityRows',
+    MetricUnit.Count,
+    outcomes.reduce((n, o) => n + o.activityRows, 0),
+  );
+  metrics.addMetric('ApiRetries', MetricUnit.Count, (await runtime()).e2.stats.retries);
+  metrics.publishStoredMetrics();
+  return { runId: input.BatchInput.runId, users: outcomes.length, failedDays };
+}
+
+/** Writes the exports of every day the run touched and closes the run record. */
+export async function finalize(event: unknown) {
+  const input = finalizeEvent.parse(event);
+  const d = await deps();
+  const summary = await d.ledger.getRun(input.runId);
+  if (!summary) throw new Error(`run ${input.runId} does not exist`);
+  const outcomes = await d.ledger.userOutcomes(input.runId);
+  const profiles = await d.ledger.listProfiles();
+  const finished = await finalizeRun(d, summary, outcomes, profiles, exportDays(summary, outcomes));
+  metrics.addMetric('UsersCollected', MetricUnit.Count, finished.usersCollected);
+  metrics.addMetric('UserDaysMissing', MetricUnit.Count, finished.userDaysFailed);
+  metrics.publishStoredMetrics();
+  logger.info('run finished', {
+    runId: finished.runId,
+    status: finished.status,
+    userDaysFailed: finished.userDaysFailed,
+  });
+  return { runId: finished.runId, status: finished.status, userDaysMissing: finished.userDaysFailed };
+}

@@ -1,0 +1,64 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { defaultWindowSettings, type WindowSettings } from '../collect/window.ts';
+import { intEnv, requireEnv } from '../config/env.ts';
+import { E2Client } from '../e2/client.ts';
+import { DEFAULT_E2_API_URL, validateE2Config } from '../e2/config.ts';
+import { createDocumentClient, createS3Client } from '../store/aws-clients.ts';
+import { DynamoLedgerStore } from '../store/dynamo-ledger-store.ts';
+import { S3ObjectStore } from '../store/s3-object-store.ts';
+
+/** Structured JSON logs; events are never logged whole and the token never reaches a log line. */
+export const logger = new Logger({ serviceName: 'e2-ledger' });
+export const metrics = new Metrics({ namespace: 'E2Ledger', serviceName: 'e2-ledger' });
+
+/** Configuration read once per cold start; a missing variable fails with its name. */
+export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    table: requireEnv('E2L_TABLE', env),
+    bucket: requireEnv('E2L_BUCKET', env),
+    tokenSecretArn: requireEnv('E2_API_TOKEN_SECRET_ARN', env),
+    apiUrl: env.E2_API_URL?.trim() || DEFAULT_E2_API_URL,
+    concurrency: intEnv('E2L_CONCURRENCY', 8, { min: 1, max: 256 }, env),
+    settings: {
+      ...defaultWindowSettings,
+      recollectDays: intEnv(
+        'E2L_RECOLLECT_DAYS',
+        defaultWindowSettings.recollectDays,
+        { min: 0, max: 31 },
+        env,
+      ),
+    } satisfies WindowSettings,
+  };
+}
+
+let cached: Promise<Awaited<ReturnType<typeof build>>> | undefined;
+
+/** The stores and the IDrive client, built once per container. */
+export function runtime() {
+  cached ??= build().catch((error) => {
+    cached = undefined;
+    throw error;
+  });
+  return cached;
+}
+
+async function build() {
+  const config = lambdaConfig();
+  const db = createDocumentClient();
+  const s3 = createS3Client();
+  const secrets = new SecretsManagerClient({});
+  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }));
+  if (!secret.SecretString)
+    throw new Error(
+      'the IDrive e2 token secret has no string value; set it with aws secretsmanager put-secret-value',
+    );
+  const e2Config = validateE2Config({ apiUrl: config.apiUrl, token: secret.SecretString.trim() });
+  return {
+    config,
+    ledger: new DynamoLedgerStore(db, config.table),
+    objects: new S3ObjectStore(s3, config.bucket),
+    e2: new E2Client(e2Config, { maxConcurrency: config.concurrency, timeoutMs: 20_000 }),
+  };
+}
