@@ -8,7 +8,7 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import type { StoreConnection } from '../../lambdas/store/aws-clients.ts';
@@ -136,9 +136,11 @@ async function ensureBucket(connection: StoreConnection, bucket: string) {
     forcePathStyle: true,
   });
   try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }));
-  } catch {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    // Already there from an earlier run: that is the normal case.
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
   } finally {
     client.destroy();
   }
