@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCollect } from './commands/collect.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerInvoice } from './commands/invoice.ts';
 import { registerReports } from './commands/reports.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSim } from './commands/sim.ts';
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerDemo(program);
 registerCollect(program);
+registerInvoice(program);
 registerReports(program);
 registerRuns(program);
 registerSim(program);

@@ -5,7 +5,10 @@ import { minusDays, utcToday } from '../../lambdas/collect/days.ts';
 import { E2Simulator } from '../../local/simulator/server.ts';
 import { printRun, runWithProgress } from './collect.ts';
 import { openE2, openStores } from './context.ts';
+import { invoiceMonth, printInvoices, readRateCardFile } from './invoice.ts';
 import { positiveInt } from './options.ts';
+
+const RATE_CARD = new URL('../../local/rate-card.example.json', import.meta.url).pathname;
 
 export function registerDemo(program: Command) {
   program
@@ -47,11 +50,16 @@ export function registerDemo(program: Command) {
           `  daily usage: usage/daily/YYYY/MM/DD/usage-YYYY-MM-DD.csv  (${result.summary.exportedDays.length} days)`,
         );
         say(`  audit:       audit/activity/YYYY/MM/DD/activity-YYYY-MM-DD.csv`);
+        say(`  invoices:    invoices/YYYY-MM/vN/invoices-YYYY-MM.csv (below)`);
         if (stores.localReportsDir) say(`  on disk:     ${stores.localReportsDir}/${'e2-ledger-reports'}/`);
         say(
           `  download a month: npx e2-ledger reports download --month ${from.slice(0, 7)} --out reports-out --data-dir ${opts.dataDir}`,
         );
         say(`  runs:             npx e2-ledger runs --data-dir ${opts.dataDir}`);
+        const lastMonth = from.slice(0, 7);
+        say(`\ninvoicing ${lastMonth} with local/rate-card.example.json\n`);
+        const invoices = await invoiceMonth(stores, lastMonth, readRateCardFile(RATE_CARD), false);
+        if (!opts.json) printInvoices(invoices, 5);
         process.exitCode = result.summary.status === 'succeeded' ? 0 : 1;
       } finally {
         await e2.close();

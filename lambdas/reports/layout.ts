@@ -33,3 +33,56 @@ export const USAGE_COLUMNS = [
 ] as const;
 
 export const ACTIVITY_COLUMNS = ['date', 'email', 'timestamp', 'ip', 'description'] as const;
+
+export const invoiceKeys = {
+  invoices: (month: string, version: number) => `invoices/${month}/v${version}/invoices-${month}.csv`,
+  summary: (month: string, version: number) => `invoices/${month}/v${version}/summary-${month}.csv`,
+  manifest: (month: string, version: number) => `invoices/${month}/v${version}/manifest-${month}.json`,
+} as const;
+
+/** Finance reconciles against these names and this order; new columns go after `complete`. */
+export const INVOICE_COLUMNS = [
+  'invoice_number',
+  'period_start',
+  'period_end',
+  'email',
+  'first_name',
+  'last_name',
+  'days_in_period',
+  'days_collected',
+  'avg_storage_bytes',
+  'peak_storage_bytes',
+  'storage_quantity',
+  'storage_unit',
+  'storage_amount',
+  'downloaded_bytes',
+  'download_amount',
+  'uploaded_bytes',
+  'upload_amount',
+  'minimum_adjustment',
+  'subtotal',
+  'tax',
+  'total',
+  'currency',
+  'complete',
+  'discount',
+  'storage_basis',
+  'status',
+] as const;
+
+export const SUMMARY_COLUMNS = [
+  'currency',
+  'invoices',
+  'complete_invoices',
+  'storage_tb_months',
+  'downloaded_bytes',
+  'uploaded_bytes',
+  'storage_amount',
+  'download_amount',
+  'upload_amount',
+  'discount',
+  'minimum_adjustment',
+  'subtotal',
+  'tax',
+  'total',
+] as const;

@@ -7,7 +7,14 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { LedgerStore, RunSummary, UsageSnapshot, UserProfile, UserRunOutcome } from './ports.ts';
+import type {
+  InvoiceVersion,
+  LedgerStore,
+  RunSummary,
+  UsageSnapshot,
+  UserProfile,
+  UserRunOutcome,
+} from './ports.ts';
 import { keys } from './table.ts';
 
 const BATCH = 25;
@@ -175,6 +182,82 @@ export class DynamoLedgerStore implements LedgerStore {
       out.push(...items.map((i) => strip(i) as UserRunOutcome));
     }
     return out;
+  }
+
+  async invoiceNumbers(month: string): Promise<Map<string, number>> {
+    const numbers = new Map<string, number>();
+    for await (const items of this.#query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
+      ExpressionAttributeValues: { ':pk': keys.invoices(month), ':n': 'NUMBER#' },
+      ConsistentRead: true,
+    })) {
+      for (const item of items) numbers.set(item.email as string, item.number as number);
+    }
+    return numbers;
+  }
+
+  async claimInvoiceNumber(month: string, n: number, email: string): Promise<boolean> {
+    return this.#claim({
+      pk: keys.invoices(month),
+      sk: keys.invoiceNumber(n),
+      type: 'invoice-number',
+      month,
+      number: n,
+      email,
+    });
+  }
+
+  async invoiceVersions(month: string): Promise<InvoiceVersion[]> {
+    const out: InvoiceVersion[] = [];
+    for await (const items of this.#query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':pk': keys.invoices(month), ':v': 'VERSION#' },
+      ConsistentRead: true,
+    })) {
+      out.push(...items.map((i) => strip(i) as InvoiceVersion));
+    }
+    return out;
+  }
+
+  claimInvoiceVersion(version: InvoiceVersion): Promise<boolean> {
+    return this.#claim({
+      pk: keys.invoices(version.month),
+      sk: keys.invoiceVersion(version.version),
+      type: 'invoice-version',
+      ...version,
+    });
+  }
+
+  async completeInvoiceVersion(version: InvoiceVersion): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: keys.invoices(version.month),
+          sk: keys.invoiceVersion(version.version),
+          type: 'invoice-version',
+          ...version,
+        },
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+  }
+
+  /** A conditional put that only succeeds for the first writer: the primitive behind gapless numbers. */
+  async #claim(item: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   async *#query(input: Omit<QueryCommandInput, 'TableName'>): AsyncIterable<Record<string, unknown>[]> {

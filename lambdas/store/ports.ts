@@ -78,7 +78,18 @@ export type RunSummary = {
   error: string | null;
 };
 
-/** Daily snapshots, user directory and run records (DynamoDB in AWS, dynalite locally). */
+/** One generated version of a month's invoices. */
+export type InvoiceVersion = {
+  readonly month: string;
+  readonly version: number;
+  readonly draft: boolean;
+  readonly createdAt: string;
+  readonly rateCardSha256: string;
+  readonly invoiceFileSha256: string | null;
+  readonly rows: number;
+};
+
+/** Daily snapshots, user directory, run records and the invoice registry (DynamoDB in AWS, dynalite locally). */
 export interface LedgerStore {
   putSnapshots(snapshots: readonly UsageSnapshot[]): Promise<void>;
   /** The days in [from, to] that have a stored snapshot for the user. */
@@ -98,6 +109,16 @@ export interface LedgerStore {
   listRuns(limit: number): Promise<RunSummary[]>;
   putUserOutcomes(outcomes: readonly UserRunOutcome[]): Promise<void>;
   userOutcomes(runId: string): Promise<UserRunOutcome[]>;
+
+  /** Invoice numbers already assigned for a month: email -> sequence number. */
+  invoiceNumbers(month: string): Promise<Map<string, number>>;
+  /** Claims sequence number `n` of the month for `email`; false when another writer took it first. */
+  claimInvoiceNumber(month: string, n: number, email: string): Promise<boolean>;
+  invoiceVersions(month: string): Promise<InvoiceVersion[]>;
+  /** Claims a version number; false when taken. */
+  claimInvoiceVersion(version: InvoiceVersion): Promise<boolean>;
+  /** Fills in what is known once the files are written. */
+  completeInvoiceVersion(version: InvoiceVersion): Promise<void>;
 }
 
 export type StoredObject = { readonly key: string; readonly sha256: string; readonly bytes: number };

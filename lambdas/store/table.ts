@@ -4,6 +4,8 @@
  *   user profile    pk USER#<email>  sk PROFILE            gsi1 DIRECTORY / <email>
  *   run summary     pk RUN#<id>      sk SUMMARY            gsi1 RUNS / <startedAt>#<id>
  *   run outcome     pk RUN#<id>      sk USER#<email>
+ *   invoice number  pk INVOICES#<yyyy-MM>  sk NUMBER#<000001>   (the claim is the assignment: gapless)
+ *   invoice version pk INVOICES#<yyyy-MM>  sk VERSION#<0001>
  * The CDK stack and the local setup both create the table from these names.
  */
 export const TABLE_KEYS = {
@@ -20,4 +22,7 @@ export const keys = {
   run: (runId: string) => `RUN#${runId}`,
   runSummary: 'SUMMARY',
   runs: 'RUNS',
+  invoices: (month: string) => `INVOICES#${month}`,
+  invoiceNumber: (n: number) => `NUMBER#${String(n).padStart(6, '0')}`,
+  invoiceVersion: (v: number) => `VERSION#${String(v).padStart(4, '0')}`,
 } as const;
