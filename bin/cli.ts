@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerInvoice } from './commands/invoice.ts';
 import { registerReports } from './commands/reports.ts';
 import { registerRuns } from './commands/runs.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSim } from './commands/sim.ts';
 
 const program = new Command()
@@ -18,6 +19,7 @@ registerCollect(program);
 registerInvoice(program);
 registerReports(program);
 registerRuns(program);
+registerServe(program);
 registerSim(program);
 
 try {

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { format, startOfMonth, subMonths } from 'date-fns';
-import { minusDays, utcToday } from '../../lambdas/collect/days.ts';
+import { minusDays, utcToday } from '../../lambdas/calendar/days.ts';
 import { E2Simulator } from '../../local/simulator/server.ts';
 import { printRun, runWithProgress } from './collect.ts';
 import { openE2, openStores } from './context.ts';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { endOfMonth, format, parseISO } from 'date-fns';
-import { daysBetween, utcToday } from '../collect/days.ts';
+import { daysBetween, utcToday } from '../calendar/days.ts';
 import { csvHeader, csvRows } from '../reports/csv.ts';
 import { expectedUsers } from '../reports/daily-exports.ts';
 import { INVOICE_COLUMNS, invoiceKeys, SUMMARY_COLUMNS } from '../reports/layout.ts';

@@ -1,10 +1,10 @@
+import { contiguousChunks } from '../calendar/days.ts';
 import type { E2Client } from '../e2/client.ts';
 import { E2ApiError, E2Error, E2TransportError } from '../e2/errors.ts';
 import type { E2UsageRow } from '../e2/resources/users.ts';
 import { csvRows } from '../reports/csv.ts';
 import { reportKeys } from '../reports/layout.ts';
 import type { DayFailure, LedgerStore, ObjectStore, UsageSnapshot } from '../store/ports.ts';
-import { contiguousChunks } from './days.ts';
 
 /** The longest range asked of usage_stats at once; longer backfills are split. */
 export const USAGE_CHUNK_DAYS = 31;

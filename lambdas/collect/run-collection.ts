@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pMap from 'p-map';
+import { dayOfTimestamp, plusDays, utcToday } from '../calendar/days.ts';
 import type { E2User } from '../e2/resources/users.ts';
-import { writeDailyActivity, writeDailyUsage } from '../reports/daily-exports.ts';
+import { writeAdminAudit, writeDailyActivity, writeDailyUsage } from '../reports/daily-exports.ts';
 import type { DayFailure, RunSummary, UserProfile, UserRunOutcome } from '../store/ports.ts';
 import { type CollectDeps, collectUser, describe } from './collect-user.ts';
-import { dayOfTimestamp, plusDays, utcToday } from './days.ts';
 import { type CollectionRequest, daysToCollect, runRange, userRange, type WindowSettings } from './window.ts';
 
 export type RunDeps = CollectDeps & {
@@ -32,11 +32,13 @@ export function newRunId(now: Date): string {
 export async function startRun(
   deps: RunDeps,
   request: CollectionRequest,
+  /** Given when the caller already promised an id (the admin API's backfills). */
+  runId?: string,
 ): Promise<{ summary: RunSummary; users: E2User[]; profiles: UserProfile[] }> {
   const now = deps.now();
   const range = runRange(request, utcToday(now), deps.settings);
   const summary: RunSummary = {
-    runId: newRunId(now),
+    runId: runId ?? newRunId(now),
     kind: request.kind,
     startedAt: now.toISOString(),
     finishedAt: null,
@@ -223,6 +225,7 @@ export async function finalizeRun(
       async (day) => {
         await writeDailyUsage(deps, day, summary.runId, profiles);
         await writeDailyActivity(deps, day, summary.runId, profiles);
+        await writeAdminAudit(deps, day);
       },
       { concurrency: 4 },
     );
@@ -252,11 +255,20 @@ export function exportDays(summary: RunSummary, outcomes: readonly UserRunOutcom
   return [...days].sort();
 }
 
-/** The whole run in one process: the CLI and the embedded default. */
-export async function runCollection(deps: RunDeps, request: CollectionRequest): Promise<RunResult> {
-  const { summary, users, profiles } = await startRun(deps, request);
+/** Steps 2 and 3 for a run already started: collect every user, then finalize. */
+export async function completeRun(
+  deps: RunDeps,
+  request: CollectionRequest,
+  started: Awaited<ReturnType<typeof startRun>>,
+): Promise<RunResult> {
+  const { summary, users, profiles } = started;
   const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
   const outcomes = await collectUsers(deps, request, summary.runId, users, cursors);
   const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
   return { summary: finished, outcomes };
+}
+
+/** The whole run in one process: the CLI and the embedded default. */
+export async function runCollection(deps: RunDeps, request: CollectionRequest): Promise<RunResult> {
+  return completeRun(deps, request, await startRun(deps, request));
 }

@@ -1,4 +1,4 @@
-import { daysBetween, minusDays, plusDays } from './days.ts';
+import { daysBetween, minusDays, plusDays } from '../calendar/days.ts';
 
 /** What a run should cover: the nightly default or an explicit backfill. */
 export type CollectionRequest =

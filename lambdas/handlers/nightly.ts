@@ -15,7 +15,15 @@ const requestSchema = z
   ])
   .default({ kind: 'nightly' });
 
-const listUsersEvent = z.object({ request: requestSchema.optional() }).loose();
+const listUsersEvent = z
+  .object({
+    request: requestSchema.optional(),
+    runId: z
+      .string()
+      .regex(/^[0-9TZ]+-[0-9a-f]{6}$/)
+      .optional(),
+  })
+  .loose();
 
 /** A users-file item: the API's user plus the catch-up cursor from the directory. */
 const userItem = userSchema.extend({ collectedThrough: z.string().nullable() });
@@ -46,7 +54,7 @@ export async function listUsers(event: unknown) {
   const input = listUsersEvent.parse(event ?? {});
   const request: CollectionRequest = input.request ?? { kind: 'nightly' };
   const rt = await runtime();
-  const { summary, users, profiles } = await startRun(await deps(), request);
+  const { summary, users, profiles } = await startRun(await deps(), request, input.runId);
   const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
   const items = users.map((u) => ({ ...u, collectedThrough: cursors.get(u.email) ?? null }));
   await rt.objects.putText(usersFileKey(summary.runId), JSON.stringify(items), 'application/json');

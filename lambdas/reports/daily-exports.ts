@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { LedgerStore, ObjectStore, UsageSnapshot, UserProfile } from '../store/ports.ts';
 import { csvHeader, csvRows } from './csv.ts';
-import { ACTIVITY_COLUMNS, reportKeys, USAGE_COLUMNS } from './layout.ts';
+import { ACTIVITY_COLUMNS, ADMIN_AUDIT_COLUMNS, reportKeys, USAGE_COLUMNS } from './layout.ts';
 
 export type ExportDeps = { readonly ledger: LedgerStore; readonly objects: ObjectStore };
 
@@ -184,4 +184,29 @@ export async function writeDailyActivity(
     'application/json',
   );
   return manifest;
+}
+
+/** `audit/admin/YYYY/MM/DD/admin-audit-YYYY-MM-DD.csv`: every admin API change of the day (secrets were redacted when recorded). */
+export async function writeAdminAudit(
+  deps: ExportDeps,
+  day: string,
+): Promise<{ key: string; rows: number; sha256: string }> {
+  const records = await deps.ledger.auditRecords(day, day);
+  const text =
+    csvHeader(ADMIN_AUDIT_COLUMNS) +
+    csvRows(
+      records.map((r) => [
+        r.at,
+        r.requestId,
+        r.principal,
+        r.action,
+        r.target,
+        r.outcome,
+        r.status,
+        r.code,
+        JSON.stringify(r.request),
+      ]),
+    );
+  const stored = await deps.objects.putText(reportKeys.adminAudit(day), text, 'text/csv; charset=utf-8');
+  return { key: stored.key, rows: records.length, sha256: stored.sha256 };
 }

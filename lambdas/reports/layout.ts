@@ -7,6 +7,7 @@ export const reportKeys = {
   dailyUsageManifest: (day: string) => `usage/daily/${datePath(day)}/usage-${day}.manifest.json`,
   activity: (day: string) => `audit/activity/${datePath(day)}/activity-${day}.csv`,
   activityManifest: (day: string) => `audit/activity/${datePath(day)}/activity-${day}.manifest.json`,
+  adminAudit: (day: string) => `audit/admin/${datePath(day)}/admin-audit-${day}.csv`,
   /** One user-day of activity rows, written by collection and stitched into the daily audit file. */
   activityPart: (day: string, email: string) => `staging/activity/${day}/${encodeURIComponent(email)}.csv`,
   /** Prefixes holding one month's reports, for `reports download`. */
@@ -30,6 +31,18 @@ export const USAGE_COLUMNS = [
   'usage_source',
   'first_name',
   'last_name',
+] as const;
+
+export const ADMIN_AUDIT_COLUMNS = [
+  'at',
+  'request_id',
+  'principal',
+  'action',
+  'target',
+  'outcome',
+  'status',
+  'code',
+  'request',
 ] as const;
 
 export const ACTIVITY_COLUMNS = ['date', 'email', 'timestamp', 'ip', 'description'] as const;

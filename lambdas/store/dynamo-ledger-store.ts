@@ -7,7 +7,9 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { plusDays } from '../calendar/days.ts';
 import type {
+  AuditRecord,
   InvoiceVersion,
   LedgerStore,
   RunSummary,
@@ -241,6 +243,33 @@ export class DynamoLedgerStore implements LedgerStore {
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
+  }
+
+  async putAudit(record: AuditRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: keys.audit(record.at.slice(0, 10)),
+          sk: `${record.at}#${record.requestId}`,
+          type: 'audit',
+          ...record,
+        },
+      }),
+    );
+  }
+
+  async auditRecords(from: string, to: string): Promise<AuditRecord[]> {
+    const out: AuditRecord[] = [];
+    for (let day = from; day <= to; day = plusDays(day, 1)) {
+      for await (const items of this.#query({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.audit(day) },
+      })) {
+        out.push(...items.map((i) => strip(i) as AuditRecord));
+      }
+    }
+    return out;
   }
 
   /** A conditional put that only succeeds for the first writer: the primitive behind gapless numbers. */

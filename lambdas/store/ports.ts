@@ -89,6 +89,21 @@ export type InvoiceVersion = {
   readonly rows: number;
 };
 
+/** Who changed what through the admin API. Secrets are redacted before a record is built. */
+export type AuditRecord = {
+  readonly at: string;
+  readonly requestId: string;
+  /** IAM principal ARN in AWS; the admin token's name locally. */
+  readonly principal: string;
+  /** Route id, e.g. `users.disable`. */
+  readonly action: string;
+  readonly target: string;
+  readonly request: Record<string, unknown>;
+  readonly outcome: 'pending' | 'succeeded' | 'failed';
+  readonly status: number | null;
+  readonly code: string | null;
+};
+
 /** Daily snapshots, user directory, run records and the invoice registry (DynamoDB in AWS, dynalite locally). */
 export interface LedgerStore {
   putSnapshots(snapshots: readonly UsageSnapshot[]): Promise<void>;
@@ -119,6 +134,11 @@ export interface LedgerStore {
   claimInvoiceVersion(version: InvoiceVersion): Promise<boolean>;
   /** Fills in what is known once the files are written. */
   completeInvoiceVersion(version: InvoiceVersion): Promise<void>;
+
+  /** Writes (or, for the same at + requestId, replaces) an admin audit record. */
+  putAudit(record: AuditRecord): Promise<void>;
+  /** Audit records of the UTC days from..to, oldest first. */
+  auditRecords(from: string, to: string): Promise<AuditRecord[]>;
 }
 
 export type StoredObject = { readonly key: string; readonly sha256: string; readonly bytes: number };
@@ -132,4 +152,6 @@ export interface ObjectStore {
   getText(key: string): Promise<string | null>;
   /** Keys under a prefix, in key order. */
   list(prefix: string): AsyncIterable<string>;
+  /** A short-lived GET link for one object. */
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }

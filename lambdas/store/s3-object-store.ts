@@ -9,6 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectStore, StoredObject } from './ports.ts';
 
 /** Reports on S3 (s3rver locally). Streams go up as multipart uploads of 5 MiB parts, two in flight. */
@@ -69,6 +70,12 @@ export class S3ObjectStore implements ObjectStore {
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
+  }
+
+  presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
   }
 
   // StartAfter rather than continuation tokens: same result on S3, and s3rver's tokens need a

@@ -6,6 +6,7 @@
  *   run outcome     pk RUN#<id>      sk USER#<email>
  *   invoice number  pk INVOICES#<yyyy-MM>  sk NUMBER#<000001>   (the claim is the assignment: gapless)
  *   invoice version pk INVOICES#<yyyy-MM>  sk VERSION#<0001>
+ *   audit record    pk AUDIT#<yyyy-MM-dd>  sk <at>#<requestId>
  * The CDK stack and the local setup both create the table from these names.
  */
 export const TABLE_KEYS = {
@@ -22,6 +23,7 @@ export const keys = {
   run: (runId: string) => `RUN#${runId}`,
   runSummary: 'SUMMARY',
   runs: 'RUNS',
+  audit: (day: string) => `AUDIT#${day}`,
   invoices: (month: string) => `INVOICES#${month}`,
   invoiceNumber: (n: number) => `NUMBER#${String(n).padStart(6, '0')}`,
   invoiceVersion: (v: number) => `VERSION#${String(v).padStart(4, '0')}`,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daysBetween, minusDays, utcToday } from '../../lambdas/collect/days.ts';
+import { daysBetween, minusDays, utcToday } from '../../lambdas/calendar/days.ts';
 import { runCollection } from '../../lambdas/collect/run-collection.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { reportKeys } from '../../lambdas/reports/layout.ts';

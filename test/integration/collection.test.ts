@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daysBetween } from '../../lambdas/collect/days.ts';
+import { daysBetween } from '../../lambdas/calendar/days.ts';
 import { type RunResult, runCollection } from '../../lambdas/collect/run-collection.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { reportKeys } from '../../lambdas/reports/layout.ts';

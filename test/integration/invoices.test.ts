@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateInvoices, InvoiceRefusedError } from '../../lambdas/billing/generate-invoices.ts';
-import { daysBetween } from '../../lambdas/collect/days.ts';
+import { daysBetween } from '../../lambdas/calendar/days.ts';
 import { runCollection } from '../../lambdas/collect/run-collection.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { INVOICE_COLUMNS, invoiceKeys, reportKeys } from '../../lambdas/reports/layout.ts';

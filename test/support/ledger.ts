@@ -23,7 +23,7 @@ export async function startLedger(simOptions: SimulatorOptions & { today: string
 
   function deps(overrides: Partial<RunDeps> & { timeoutMs?: number } = {}): RunDeps {
     const e2 = new E2Client(
-      { apiUrl: url, token: TEST_TOKEN },
+      { apiUrl: url, token: simOptions.token ?? TEST_TOKEN },
       {
         sleep: async () => {},
         timeoutMs: overrides.timeoutMs ?? 2_000,

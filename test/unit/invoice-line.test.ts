@@ -30,6 +30,7 @@ function month(days: bigint[], extra: Partial<UsageMonth> = {}, daysInPeriod = 3
     daysInPeriod,
     daysCollected: days.length,
     diskUsedSum: days.reduce((a, b) => a + b, 0n),
+    // biome-ignore lint/complexity/useMathMinMax: bigints have no Math.max
     diskUsedPeak: days.reduce((a, b) => (b > a ? b : a), 0n),
     diskUsedLast: days.at(-1) ?? 0n,
     downloadedSum: 0n,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contiguousChunks, dayOfTimestamp, daysBetween } from '../../lambdas/collect/days.ts';
+import { contiguousChunks, dayOfTimestamp, daysBetween } from '../../lambdas/calendar/days.ts';
 import {
   CollectionRequestError,
   daysToCollect,
