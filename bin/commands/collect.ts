@@ -49,6 +49,7 @@ export async function runWithProgress(
         e2,
         ledger: stores.ledger,
         objects: stores.objects,
+        ...(stores.auditObjects ? { auditObjects: stores.auditObjects } : {}),
         now: () => new Date(),
         concurrency: opts.concurrency,
         settings: { ...defaultWindowSettings, recollectDays: opts.recollectDays },

@@ -13,6 +13,8 @@ export const DEFAULT_DATA_DIR = '.e2-ledger';
 export type Stores = {
   readonly ledger: LedgerStore;
   readonly objects: ObjectStore;
+  /** The audit bucket when E2L_AUDIT_BUCKET is set (AWS); otherwise audit files share `objects`. */
+  readonly auditObjects?: ObjectStore;
   /** Human description of where data lives. */
   readonly where: string;
   /** Local directory holding the report files, on the embedded default. */
@@ -34,7 +36,10 @@ export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = proce
     return {
       ledger: new DynamoLedgerStore(db, table),
       objects: new S3ObjectStore(s3, bucket),
-      where: `DynamoDB table ${table}, S3 bucket ${bucket}`,
+      ...(env.E2L_AUDIT_BUCKET?.trim()
+        ? { auditObjects: new S3ObjectStore(s3, env.E2L_AUDIT_BUCKET.trim()) }
+        : {}),
+      where: `DynamoDB table ${table}, S3 bucket ${bucket}${env.E2L_AUDIT_BUCKET?.trim() ? `, audit bucket ${env.E2L_AUDIT_BUCKET.trim()}` : ''}`,
       localReportsDir: null,
       async close() {
         db.destroy();

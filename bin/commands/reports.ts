@@ -1,6 +1,6 @@
 import { join, normalize } from 'node:path';
 import type { Command } from 'commander';
-import { reportKeys } from '../../lambdas/reports/layout.ts';
+import { monthReports } from '../../lambdas/reports/month-reports.ts';
 import { DEFAULT_DATA_DIR, openStores, streamToFile } from './context.ts';
 import { month } from './options.ts';
 
@@ -18,16 +18,14 @@ export function registerReports(program: Command) {
       const stores = await openStores(opts.dataDir);
       let files = 0;
       try {
-        for (const prefix of reportKeys.monthPrefixes(opts.month)) {
-          for await (const key of stores.objects.list(prefix)) {
-            const target = normalize(join(opts.out, key));
-            if (!target.startsWith(normalize(opts.out)))
-              throw new Error(`refusing to write outside --out: ${key}`);
-            const body = await stores.objects.getStream(key);
-            if (!body) continue;
-            await streamToFile(body, target);
-            files++;
-          }
+        for await (const { store, key } of monthReports(stores, opts.month)) {
+          const target = normalize(join(opts.out, key));
+          if (!target.startsWith(normalize(opts.out)))
+            throw new Error(`refusing to write outside --out: ${key}`);
+          const body = await store.getStream(key);
+          if (!body) continue;
+          await streamToFile(body, target);
+          files++;
         }
         process.stdout.write(`${files} report file(s) for ${opts.month} written under ${opts.out}\n`);
         if (files === 0) process.stdout.write(`nothing stored for ${opts.month} in ${stores.where}\n`);

@@ -7,7 +7,7 @@ import { addCnameInput, updateCnameInput } from '../e2/resources/cnames.ts';
 import { corsInput } from '../e2/resources/storage.ts';
 import { createSubuserInput, inviteSubuserInput, updateSubuserInput } from '../e2/resources/subusers.ts';
 import { email, isoDate, personName, regionKey, storageDn } from '../e2/schemas.ts';
-import { reportKeys } from '../reports/layout.ts';
+import { monthReports } from '../reports/month-reports.ts';
 import type { LedgerStore, ObjectStore } from '../store/ports.ts';
 import { HttpError } from './http-error.ts';
 
@@ -20,6 +20,7 @@ export type ApiContext = {
   readonly e2: E2Client;
   readonly ledger: LedgerStore;
   readonly objects: ObjectStore;
+  readonly auditObjects?: ObjectStore;
   readonly launcher: RunLauncher;
   readonly now: () => Date;
 };
@@ -504,9 +505,8 @@ export const routes: readonly Route[] = [
     mutating: false,
     handle: async (ctx, i) => {
       const reports: { key: string; url: string }[] = [];
-      for (const prefix of reportKeys.monthPrefixes(String(i.query.month))) {
-        for await (const key of ctx.objects.list(prefix))
-          reports.push({ key, url: await ctx.objects.presignGet(key, 900) });
+      for await (const { store, key } of monthReports(ctx, String(i.query.month))) {
+        reports.push({ key, url: await store.presignGet(key, 900) });
       }
       return ok({ month: i.query.month, expiresInSeconds: 900, reports });
     },

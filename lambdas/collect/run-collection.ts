@@ -2,12 +2,19 @@ import { randomBytes } from 'node:crypto';
 import pMap from 'p-map';
 import { dayOfTimestamp, plusDays, utcToday } from '../calendar/days.ts';
 import type { E2User } from '../e2/resources/users.ts';
-import { writeAdminAudit, writeDailyActivity, writeDailyUsage } from '../reports/daily-exports.ts';
-import type { DayFailure, RunSummary, UserProfile, UserRunOutcome } from '../store/ports.ts';
+import {
+  type ExportDeps,
+  writeAdminAudit,
+  writeDailyActivity,
+  writeDailyUsage,
+} from '../reports/daily-exports.ts';
+import type { DayFailure, ObjectStore, RunSummary, UserProfile, UserRunOutcome } from '../store/ports.ts';
 import { type CollectDeps, collectUser, describe } from './collect-user.ts';
 import { type CollectionRequest, daysToCollect, runRange, userRange, type WindowSettings } from './window.ts';
 
 export type RunDeps = CollectDeps & {
+  /** Where audit exports go (the Object Lock bucket in AWS); defaults to `objects`. */
+  readonly auditObjects?: ObjectStore;
   readonly settings: WindowSettings;
   /** Users collected at once; the IDrive API's rate is the limit, so this is a setting. */
   readonly concurrency: number;
@@ -18,6 +25,9 @@ export type RunDeps = CollectDeps & {
     outcome: UserRunOutcome['outcome'];
   }) => void;
 };
+
+/** What closing a run needs: no IDrive access, so the finalize Lambda holds no API token. */
+export type FinalizeDeps = ExportDeps & { readonly now: () => Date };
 
 export type RunResult = { readonly summary: RunSummary; readonly outcomes: UserRunOutcome[] };
 
@@ -59,6 +69,7 @@ export async function startRun(
   };
   await deps.ledger.putRun(summary);
   let users: E2User[];
+  const before = { ...deps.e2.stats };
   try {
     users = await deps.e2.users.list();
   } catch (error) {
@@ -69,6 +80,11 @@ export async function startRun(
     throw new RunFailedError(summary);
   }
   summary.users = users.length;
+  await deps.ledger.addRunApiStats(
+    summary.runId,
+    deps.e2.stats.requests - before.requests,
+    deps.e2.stats.retries - before.retries,
+  );
   const profiles = await refreshDirectory(deps, users, now.toISOString());
   return { summary, users, profiles };
 }
@@ -121,6 +137,7 @@ export async function collectUsers(
 ): Promise<UserRunOutcome[]> {
   const today = utcToday(deps.now());
   let done = 0;
+  const before = { ...deps.e2.stats };
   const outcomes = await pMap(
     users,
     async (user): Promise<UserRunOutcome> => {
@@ -137,6 +154,11 @@ export async function collectUsers(
     { concurrency: deps.concurrency },
   );
   await deps.ledger.putUserOutcomes(outcomes);
+  await deps.ledger.addRunApiStats(
+    runId,
+    deps.e2.stats.requests - before.requests,
+    deps.e2.stats.retries - before.retries,
+  );
   return outcomes;
 }
 
@@ -213,7 +235,7 @@ async function advanceCursor(
 
 /** Step 3: write the daily usage and audit exports for every day the run touched, then close the run. */
 export async function finalizeRun(
-  deps: RunDeps,
+  deps: FinalizeDeps,
   summary: RunSummary,
   outcomes: readonly UserRunOutcome[],
   profiles: readonly UserProfile[],
@@ -239,8 +261,10 @@ export async function finalizeRun(
   summary.userDaysStored = outcomes.reduce((n, o) => n + o.daysStored, 0);
   summary.userDaysFailed = outcomes.reduce((n, o) => n + o.failures.length, 0);
   summary.activityRows = outcomes.reduce((n, o) => n + o.activityRows, 0);
-  summary.apiRequests = deps.e2.stats.requests;
-  summary.apiRetries = deps.e2.stats.retries;
+  // Batches add their API counters to the stored run (atomic ADD): read them back.
+  const counters = await deps.ledger.getRun(summary.runId);
+  summary.apiRequests = counters?.apiRequests ?? 0;
+  summary.apiRetries = counters?.apiRetries ?? 0;
   summary.status = summary.userDaysFailed === 0 && summary.error === null ? 'succeeded' : 'failed';
   summary.finishedAt = deps.now().toISOString();
   await deps.ledger.putRun(summary);

@@ -4,7 +4,7 @@ import { handleApiRequest } from '../api/app.ts';
 import type { RunLauncher } from '../api/routes.ts';
 import { newRunId } from '../collect/run-collection.ts';
 import { requireEnv } from '../config/env.ts';
-import { logger, runtime } from './runtime.ts';
+import { e2Client, logger, runtime } from './runtime.ts';
 
 /** Backfills start the nightly state machine with an explicit range. */
 class StepFunctionsLauncher implements RunLauncher {
@@ -48,7 +48,8 @@ export async function handler(
       }),
     };
   }
-  const rt = await runtime();
+  const rt = runtime();
+  const e2 = await e2Client();
   launcher ??= new StepFunctionsLauncher(requireEnv('E2L_STATE_MACHINE_ARN'));
   const body =
     event.body === undefined
@@ -57,7 +58,14 @@ export async function handler(
         ? Buffer.from(event.body, 'base64').toString('utf8')
         : event.body;
   const response = await handleApiRequest(
-    { e2: rt.e2, ledger: rt.ledger, objects: rt.objects, launcher, now: () => new Date() },
+    {
+      e2,
+      ledger: rt.ledger,
+      objects: rt.objects,
+      auditObjects: rt.auditObjects,
+      launcher,
+      now: () => new Date(),
+    },
     {
       method: event.requestContext.http.method,
       path: event.rawPath,

@@ -17,7 +17,7 @@ const event = z
 /** The monthly schedule: the previous month's invoices with the rate card stored in S3. */
 export async function handler(input: unknown) {
   const parsed = event.parse(input ?? {});
-  const rt = await runtime();
+  const rt = runtime();
   const month = parsed.month ?? format(subMonths(new Date(), 1), 'yyyy-MM');
   const key = process.env.E2L_RATE_CARD_KEY?.trim() || 'config/rate-card.json';
   const rateCardText = await rt.objects.getText(key);

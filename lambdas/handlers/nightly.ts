@@ -4,7 +4,7 @@ import { collectUsers, exportDays, finalizeRun, type RunDeps, startRun } from '.
 import type { CollectionRequest } from '../collect/window.ts';
 import { userSchema } from '../e2/resources/users.ts';
 import { isoDate } from '../e2/schemas.ts';
-import { logger, metrics, runtime } from './runtime.ts';
+import { e2Client, logger, metrics, runtime } from './runtime.ts';
 
 // The nightly state machine: listUsers -> Distributed Map of collectBatch over the users file -> finalize.
 
@@ -15,32 +15,27 @@ const requestSchema = z
   ])
   .default({ kind: 'nightly' });
 
-const listUsersEvent = z
-  .object({
-    request: requestSchema.optional(),
-    runId: z
-      .string()
-      .regex(/^[0-9TZ]+-[0-9a-f]{6}$/)
-      .optional(),
-  })
-  .loose();
+const runIdSchema = z.string().regex(/^[0-9TZ]+-[0-9a-f]{6}$/, 'is not a run id');
+
+const listUsersEvent = z.object({ request: requestSchema.optional(), runId: runIdSchema.optional() }).loose();
 
 /** A users-file item: the API's user plus the catch-up cursor from the directory. */
 const userItem = userSchema.extend({ collectedThrough: z.string().nullable() });
 
 const collectBatchEvent = z.object({
   Items: z.array(userItem).min(1).max(500),
-  BatchInput: z.object({ runId: z.string().min(1), request: requestSchema }),
+  BatchInput: z.object({ runId: runIdSchema, request: requestSchema }),
 });
 
-const finalizeEvent = z.object({ runId: z.string().min(1), request: requestSchema });
+const finalizeEvent = z.object({ runId: runIdSchema }).loose();
 
-async function deps(): Promise<RunDeps> {
-  const rt = await runtime();
+async function collectDeps(): Promise<RunDeps> {
+  const rt = runtime();
   return {
-    e2: rt.e2,
+    e2: await e2Client(),
     ledger: rt.ledger,
     objects: rt.objects,
+    auditObjects: rt.auditObjects,
     now: () => new Date(),
     concurrency: rt.config.concurrency,
     settings: rt.config.settings,
@@ -53,8 +48,8 @@ export const usersFileKey = (runId: string) => `runs/${runId}/users.json`;
 export async function listUsers(event: unknown) {
   const input = listUsersEvent.parse(event ?? {});
   const request: CollectionRequest = input.request ?? { kind: 'nightly' };
-  const rt = await runtime();
-  const { summary, users, profiles } = await startRun(await deps(), request, input.runId);
+  const rt = runtime();
+  const { summary, users, profiles } = await startRun(await collectDeps(), request, input.runId);
   const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
   const items = users.map((u) => ({ ...u, collectedThrough: cursors.get(u.email) ?? null }));
   await rt.objects.putText(usersFileKey(summary.runId), JSON.stringify(items), 'application/json');
@@ -64,21 +59,16 @@ export async function listUsers(event: unknown) {
     from: summary.from,
     to: summary.to,
   });
-  return {
-    runId: summary.runId,
-    request,
-    bucket: rt.config.bucket,
-    usersKey: usersFileKey(summary.runId),
-    users: users.length,
-  };
+  return { runId: summary.runId, request, usersKey: usersFileKey(summary.runId), users: users.length };
 }
 
 /** Collects one batch of users; per-user failures are recorded, never thrown. */
 export async function collectBatch(event: unknown) {
   const input = collectBatchEvent.parse(event);
   const cursors = new Map(input.Items.map((u) => [u.email, u.collectedThrough]));
+  const deps = await collectDeps();
   const outcomes = await collectUsers(
-    await deps(),
+    deps,
     input.BatchInput.request,
     input.BatchInput.runId,
     input.Items,
@@ -96,22 +86,29 @@ export async function collectBatch(event: unknown) {
     MetricUnit.Count,
     outcomes.reduce((n, o) => n + o.activityRows, 0),
   );
-  metrics.addMetric('ApiRetries', MetricUnit.Count, (await runtime()).e2.stats.retries);
   metrics.publishStoredMetrics();
   return { runId: input.BatchInput.runId, users: outcomes.length, failedDays };
 }
 
-/** Writes the exports of every day the run touched and closes the run record. */
+/** Writes the exports of every day the run touched and closes the run record. Holds no IDrive token. */
 export async function finalize(event: unknown) {
   const input = finalizeEvent.parse(event);
-  const d = await deps();
-  const summary = await d.ledger.getRun(input.runId);
+  const rt = runtime();
+  const summary = await rt.ledger.getRun(input.runId);
   if (!summary) throw new Error(`run ${input.runId} does not exist`);
-  const outcomes = await d.ledger.userOutcomes(input.runId);
-  const profiles = await d.ledger.listProfiles();
-  const finished = await finalizeRun(d, summary, outcomes, profiles, exportDays(summary, outcomes));
+  const outcomes = await rt.ledger.userOutcomes(input.runId);
+  const profiles = await rt.ledger.listProfiles();
+  const deps = {
+    ledger: rt.ledger,
+    objects: rt.objects,
+    auditObjects: rt.auditObjects,
+    now: () => new Date(),
+  };
+  const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
   metrics.addMetric('UsersCollected', MetricUnit.Count, finished.usersCollected);
   metrics.addMetric('UserDaysMissing', MetricUnit.Count, finished.userDaysFailed);
+  metrics.addMetric('ActivityRows', MetricUnit.Count, finished.activityRows);
+  metrics.addMetric('ApiRetries', MetricUnit.Count, finished.apiRetries);
   metrics.publishStoredMetrics();
   logger.info('run finished', {
     runId: finished.runId,

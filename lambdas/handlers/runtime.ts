@@ -18,7 +18,7 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     table: requireEnv('E2L_TABLE', env),
     bucket: requireEnv('E2L_BUCKET', env),
-    tokenSecretArn: requireEnv('E2_API_TOKEN_SECRET_ARN', env),
+    auditBucket: requireEnv('E2L_AUDIT_BUCKET', env),
     apiUrl: env.E2_API_URL?.trim() || DEFAULT_E2_API_URL,
     concurrency: intEnv('E2L_CONCURRENCY', 8, { min: 1, max: 256 }, env),
     settings: {
@@ -33,32 +33,44 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-let cached: Promise<Awaited<ReturnType<typeof build>>> | undefined;
+let cachedStores: ReturnType<typeof buildStores> | undefined;
+let cachedE2: Promise<E2Client> | undefined;
 
-/** The stores and the IDrive client, built once per container. */
+/** Configuration and stores, built once per container. */
 export function runtime() {
-  cached ??= build().catch((error) => {
-    cached = undefined;
-    throw error;
-  });
-  return cached;
+  cachedStores ??= buildStores();
+  return cachedStores;
 }
 
-async function build() {
+/** The IDrive client, only for functions that call IDrive: the token is read from Secrets Manager on first use. */
+export function e2Client(): Promise<E2Client> {
+  cachedE2 ??= buildE2().catch((error) => {
+    cachedE2 = undefined;
+    throw error;
+  });
+  return cachedE2;
+}
+
+function buildStores() {
   const config = lambdaConfig();
   const db = createDocumentClient();
   const s3 = createS3Client();
-  const secrets = new SecretsManagerClient({});
-  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }));
+  return {
+    config,
+    ledger: new DynamoLedgerStore(db, config.table),
+    objects: new S3ObjectStore(s3, config.bucket),
+    auditObjects: new S3ObjectStore(s3, config.auditBucket),
+  };
+}
+
+async function buildE2(): Promise<E2Client> {
+  const config = runtime().config;
+  const arn = requireEnv('E2_API_TOKEN_SECRET_ARN');
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
   if (!secret.SecretString)
     throw new Error(
       'the IDrive e2 token secret has no string value; set it with aws secretsmanager put-secret-value',
     );
   const e2Config = validateE2Config({ apiUrl: config.apiUrl, token: secret.SecretString.trim() });
-  return {
-    config,
-    ledger: new DynamoLedgerStore(db, config.table),
-    objects: new S3ObjectStore(s3, config.bucket),
-    e2: new E2Client(e2Config, { maxConcurrency: config.concurrency, timeoutMs: 20_000 }),
-  };
+  return new E2Client(e2Config, { maxConcurrency: config.concurrency, timeoutMs: 20_000 });
 }

@@ -3,7 +3,13 @@ import type { LedgerStore, ObjectStore, UsageSnapshot, UserProfile } from '../st
 import { csvHeader, csvRows } from './csv.ts';
 import { ACTIVITY_COLUMNS, ADMIN_AUDIT_COLUMNS, reportKeys, USAGE_COLUMNS } from './layout.ts';
 
-export type ExportDeps = { readonly ledger: LedgerStore; readonly objects: ObjectStore };
+export type ExportDeps = {
+  readonly ledger: LedgerStore;
+  /** Reports and staging. */
+  readonly objects: ObjectStore;
+  /** Audit files (activity, admin changes): the Object Lock bucket in AWS; `objects` when not given. */
+  readonly auditObjects?: ObjectStore;
+};
 
 export type ExportManifest = {
   readonly report: 'daily-usage' | 'activity';
@@ -163,7 +169,8 @@ export async function writeDailyActivity(
   }
 
   const key = reportKeys.activity(day);
-  const stored = await deps.objects.putStream(key, Readable.from(bytes()), 'text/csv; charset=utf-8');
+  const audit = deps.auditObjects ?? deps.objects;
+  const stored = await audit.putStream(key, Readable.from(bytes()), 'text/csv; charset=utf-8');
   const missing = expected.filter((p) => !seen.has(p.email)).map((p) => p.email);
   const manifest: ExportManifest = {
     report: 'activity',
@@ -178,7 +185,7 @@ export async function writeDailyActivity(
     collectedUsers: seen.size,
     missingUsers: missing,
   };
-  await deps.objects.putText(
+  await audit.putText(
     reportKeys.activityManifest(day),
     `${JSON.stringify(manifest, null, 2)}\n`,
     'application/json',
@@ -207,6 +214,10 @@ export async function writeAdminAudit(
         JSON.stringify(r.request),
       ]),
     );
-  const stored = await deps.objects.putText(reportKeys.adminAudit(day), text, 'text/csv; charset=utf-8');
+  const stored = await (deps.auditObjects ?? deps.objects).putText(
+    reportKeys.adminAudit(day),
+    text,
+    'text/csv; charset=utf-8',
+  );
   return { key: stored.key, rows: records.length, sha256: stored.sha256 };
 }

@@ -10,12 +10,11 @@ export const reportKeys = {
   adminAudit: (day: string) => `audit/admin/${datePath(day)}/admin-audit-${day}.csv`,
   /** One user-day of activity rows, written by collection and stitched into the daily audit file. */
   activityPart: (day: string, email: string) => `staging/activity/${day}/${encodeURIComponent(email)}.csv`,
-  /** Prefixes holding one month's reports, for `reports download`. */
-  monthPrefixes: (month: string) => [
-    `usage/daily/${month.replace('-', '/')}/`,
-    `audit/activity/${month.replace('-', '/')}/`,
-    `invoices/${month}/`,
-  ],
+  /** Prefixes holding one month's reports (reports bucket) and audit files (audit bucket). */
+  monthPrefixes: (month: string) => ({
+    reports: [`usage/daily/${month.replace('-', '/')}/`, `invoices/${month}/`],
+    audit: [`audit/activity/${month.replace('-', '/')}/`, `audit/admin/${month.replace('-', '/')}/`],
+  }),
 } as const;
 
 export const USAGE_COLUMNS = [

@@ -148,6 +148,18 @@ export class DynamoLedgerStore implements LedgerStore {
     );
   }
 
+  async addRunApiStats(runId: string, requests: number, retries: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: keys.run(runId), sk: keys.runSummary },
+        UpdateExpression: 'ADD apiRequests :r, apiRetries :t',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':r': requests, ':t': retries },
+      }),
+    );
+  }
+
   async getRun(runId: string): Promise<RunSummary | null> {
     const result = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { pk: keys.run(runId), sk: keys.runSummary } }),

@@ -120,6 +120,8 @@ export interface LedgerStore {
   advanceCursor(email: string, day: string): Promise<void>;
 
   putRun(run: RunSummary): Promise<void>;
+  /** Adds a batch's IDrive request and retry counts to the run (atomic; batches run in parallel). */
+  addRunApiStats(runId: string, requests: number, retries: number): Promise<void>;
   getRun(runId: string): Promise<RunSummary | null>;
   listRuns(limit: number): Promise<RunSummary[]>;
   putUserOutcomes(outcomes: readonly UserRunOutcome[]): Promise<void>;

@@ -1,0 +1,104 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { TABLE_KEYS } from '../lambdas/store/table.ts';
+import type { DeploymentConfig } from './config.ts';
+
+export type StatefulStackProps = StackProps & { readonly config: DeploymentConfig };
+
+/** Everything that holds money data or secrets: retained on stack deletion, encrypted, private. */
+export class StatefulStack extends Stack {
+  readonly table: dynamodb.TableV2;
+  readonly reportsBucket: s3.Bucket;
+  readonly auditBucket: s3.Bucket;
+  readonly apiTokenSecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
+
+    this.table = new dynamodb.TableV2(this, 'Ledger', {
+      partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: [
+        {
+          indexName: gsi1.name,
+          partitionKey: { name: gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: gsi1.sortKey, type: dynamodb.AttributeType.STRING },
+        },
+      ],
+    });
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
+
+    this.reportsBucket = new s3.Bucket(this, 'Reports', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'reports/',
+      lifecycleRules: [
+        {
+          transitions: [
+            {
+              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(props.config.reportsInfrequentAccessDays),
+            },
+          ],
+        },
+        // Staging parts and run files are rewritten by every run; old versions have no value.
+        { prefix: 'staging/', noncurrentVersionExpiration: Duration.days(7) },
+        { prefix: 'runs/', expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(7) },
+        { abortIncompleteMultipartUploadAfter: Duration.days(2) },
+      ],
+    });
+
+    const retention = Duration.days(props.config.auditRetentionDays);
+    this.auditBucket = new s3.Bucket(this, 'Audit', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      objectLockEnabled: true,
+      objectLockDefaultRetention:
+        props.config.auditLockMode === 'COMPLIANCE'
+          ? s3.ObjectLockRetention.compliance(retention)
+          : s3.ObjectLockRetention.governance(retention),
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'audit/',
+    });
+
+    // The value is set by the operator (aws secretsmanager put-secret-value); the generated one is a placeholder.
+    this.apiTokenSecret = new secretsmanager.Secret(this, 'IDriveApiToken', {
+      description: 'IDrive e2 reseller API key used by e2-ledger (set with put-secret-value)',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.apiTokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The IDrive e2 API key is issued in the IDrive console; it is rotated there by the operator, not by a Lambda.',
+    });
+  }
+}
