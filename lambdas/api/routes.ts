@@ -176,7 +176,9 @@ export const routes: readonly Route[] = [
       const { from, to, live } = i.query as { from: string; to: string; live?: string };
       if (live === 'true')
         return ok({ source: 'idrive', days: await ctx.e2.users.usageStats(p(i, 'email'), from, to) });
-      const days = await ctx.ledger.snapshotsForUser(p(i, 'email'), from, to);
+      const days = (await ctx.ledger.snapshotsForUser(p(i, 'email'), from, to)).map(
+        ({ activityCsv: _rows, ...day }) => day,
+      );
       const stored = new Set(days.map((d) => d.day));
       return ok({
         source: 'snapshots',

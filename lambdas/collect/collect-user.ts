@@ -74,13 +74,15 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
         continue;
       }
       let count = 0;
+      let inlineCsv: string | undefined;
       if (!beforeCreation) {
         const activity = await withAttempts(attempts, () => stageActivity(deps, input.email, day));
         if (!activity.ok) {
           failures.push({ day, ...describe(activity.error), attempts: activity.attempts });
           continue;
         }
-        count = activity.value;
+        count = activity.value.count;
+        inlineCsv = activity.value.inlineCsv;
       }
       activityRows += count;
       stored.push({
@@ -93,6 +95,7 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
         isActive: input.isActive,
         isSignedUp: input.isSignedUp,
         activityCount: count,
+        ...(inlineCsv !== undefined ? { activityCsv: inlineCsv } : {}),
         usageSource: row ? 'api' : 'before_creation',
         runId: input.runId,
         collectedAt: deps.now().toISOString(),
@@ -103,8 +106,18 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
   return { stored, failures, activityRows };
 }
 
-/** Fetches every activity page of one user-day and writes them as one CSV part; returns the row count. */
-async function stageActivity(deps: CollectDeps, email: string, day: string): Promise<number> {
+/**
+ * Activity rows of up to this many bytes travel inside the snapshot item; larger days go to an S3
+ * part. At 4 KB a DynamoDB write costs about what an S3 PUT does, and it saves a PUT and a GET.
+ */
+export const INLINE_ACTIVITY_BYTES = 4_000;
+
+/** Fetches every activity page of one user-day as CSV rows: inline when small, else one S3 part. */
+async function stageActivity(
+  deps: CollectDeps,
+  email: string,
+  day: string,
+): Promise<{ count: number; inlineCsv?: string }> {
   const key = reportKeys.activityPart(day, email);
   let total = 0;
   const chunks: string[] = [];
@@ -112,10 +125,13 @@ async function stageActivity(deps: CollectDeps, email: string, day: string): Pro
     total = page.totalRecords;
     chunks.push(csvRows(page.records.map((r) => [day, email, r.timestamp, r.ip, r.description])));
   }
+  const csv = chunks.join('');
+  if (total === 0) return { count: 0 };
+  if (Buffer.byteLength(csv, 'utf8') <= INLINE_ACTIVITY_BYTES) return { count: total, inlineCsv: csv };
   // Parts are rewritten whole on every collection of the day, so re-runs never duplicate rows.
   // One user-day is small (thousands of rows at most): a single PUT beats a multipart upload.
-  if (total > 0) await deps.objects.putText(key, chunks.join(''), 'text/csv; charset=utf-8');
-  return total;
+  await deps.objects.putText(key, csv, 'text/csv; charset=utf-8');
+  return { count: total };
 }
 
 type Attempted<T> =

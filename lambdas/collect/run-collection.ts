@@ -195,7 +195,9 @@ async function collectOne(
       storageQuotaGb: user.storage_quota,
       days,
     });
-    await advanceCursor(deps, user.email, cursor, range);
+    // Stored now: what was there before, plus what this run stored (no second query).
+    const storedNow = new Set([...stored, ...result.stored.map((snapshot) => snapshot.day)]);
+    await advanceCursor(deps, user.email, cursor, range, storedNow);
     const outcome =
       result.failures.length === 0 ? 'stored' : result.stored.length === 0 ? 'failed' : 'partial';
     return {
@@ -224,10 +226,9 @@ async function advanceCursor(
   email: string,
   cursor: string | null,
   range: { from: string; to: string },
+  stored: ReadonlySet<string>,
 ) {
   const start = cursor === null ? range.from : plusDays(cursor, 1);
-  if (start > range.to) return;
-  const stored = await deps.ledger.storedDays(email, start, range.to);
   let through: string | null = null;
   for (let day = start; day <= range.to && stored.has(day); day = plusDays(day, 1)) through = day;
   if (through) await deps.ledger.advanceCursor(email, through);

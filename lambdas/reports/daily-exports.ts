@@ -151,19 +151,36 @@ export async function writeDailyActivity(
   const seen = new Set<string>();
   let rows = 0;
 
-  async function* bytes(): AsyncGenerator<Buffer | string> {
+  // Parts are fetched a few ahead of the one being written (S3 GETs are latency-bound), in email order.
+  const READ_AHEAD = 8;
+  const fetchPart = async (email: string, count: number) => {
+    const body = await deps.objects.getText(reportKeys.activityPart(day, email));
+    if (body === null)
+      throw new ExportError(
+        `activity part for ${email} on ${day} is missing though its snapshot counts ${count} records`,
+      );
+    return body;
+  };
+
+  async function* bytes(): AsyncGenerator<string> {
     yield csvHeader(ACTIVITY_COLUMNS);
     for await (const page of deps.ledger.snapshotsForDay(day)) {
-      for (const s of page) {
+      const withActivity = page.filter((s) => {
         seen.add(s.email);
-        if (s.activityCount === 0) continue;
-        const part = await deps.objects.getStream(reportKeys.activityPart(day, s.email));
-        if (!part)
-          throw new ExportError(
-            `activity part for ${s.email} on ${day} is missing though its snapshot counts ${s.activityCount} records`,
-          );
-        for await (const chunk of part) yield chunk as Buffer;
-        rows += s.activityCount;
+        return s.activityCount > 0;
+      });
+      const fetchOrInline = (s: UsageSnapshot) =>
+        s.activityCsv !== undefined ? Promise.resolve(s.activityCsv) : fetchPart(s.email, s.activityCount);
+      const pending: Promise<string>[] = [];
+      for (let i = 0; i < withActivity.length; i++) {
+        while (pending.length < READ_AHEAD && i + pending.length < withActivity.length) {
+          const next = withActivity[i + pending.length]!;
+          const fetched = fetchOrInline(next);
+          fetched.catch(() => {}); // surfaced when awaited below, in order
+          pending.push(fetched);
+        }
+        yield await pending.shift()!;
+        rows += withActivity[i]!.activityCount;
       }
     }
   }

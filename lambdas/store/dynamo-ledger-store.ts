@@ -7,6 +7,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import pMap from 'p-map';
 import { plusDays } from '../calendar/days.ts';
 import type {
   AuditRecord,
@@ -86,7 +87,11 @@ export class DynamoLedgerStore implements LedgerStore {
 
   // UpdateItem, not Put, so that a profile refresh never resets the cursor another worker advanced.
   async putProfiles(profiles: readonly Omit<UserProfile, 'collectedThrough'>[]): Promise<void> {
-    for (const p of profiles) {
+    await pMap(profiles, (p) => this.#updateProfile(p), { concurrency: 16 });
+  }
+
+  async #updateProfile(p: Omit<UserProfile, 'collectedThrough'>): Promise<void> {
+    {
       const fields = { gsi1pk: keys.directory, gsi1sk: p.email, type: 'profile', ...p };
       const names = Object.keys(fields);
       await this.db.send(

@@ -12,6 +12,8 @@ export type UsageSnapshot = {
   readonly isActive: boolean;
   readonly isSignedUp: boolean;
   readonly activityCount: number;
+  /** The day's activity rows as CSV when small; larger days are in an S3 part (reportKeys.activityPart). */
+  readonly activityCsv?: string;
   /** `api` when usage_stats had a row; `before_creation` when the account did not exist yet (zero usage). */
   readonly usageSource: 'api' | 'before_creation';
   readonly runId: string;

@@ -1,0 +1,75 @@
+// A collection in its own process, so its peak memory is measured alone (the simulator runs in the
+// parent). Same code path as `e2-ledger collect`: runCollection over dynalite + s3rver.
+import { parseArgs } from 'node:util';
+import { collectUsers, exportDays, finalizeRun, startRun } from '../lambdas/collect/run-collection.ts';
+import { defaultWindowSettings } from '../lambdas/collect/window.ts';
+import { E2Client } from '../lambdas/e2/client.ts';
+import { createDocumentClient, createS3Client } from '../lambdas/store/aws-clients.ts';
+import { DynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
+import { S3ObjectStore } from '../lambdas/store/s3-object-store.ts';
+import { startLocalStores } from '../local/stores/local-stores.ts';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    concurrency: { type: 'string', default: '16' },
+    'data-dir': { type: 'string' },
+    now: { type: 'string' },
+  },
+});
+const concurrency = Number(values.concurrency);
+const stores = await startLocalStores({ dataDir: values['data-dir']! });
+const db = createDocumentClient(stores.connection);
+const s3 = createS3Client(stores.connection);
+const e2 = new E2Client(
+  { apiUrl: values.url!, token: values.token! },
+  { maxConcurrency: concurrency, timeoutMs: 2_000 },
+);
+const now = values.now ? () => new Date(values.now!) : () => new Date();
+let peakHeap = 0;
+let peakExternal = 0;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakHeap = Math.max(peakHeap, m.heapUsed);
+  peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
+}, 25);
+const deps = {
+  e2,
+  ledger: new DynamoLedgerStore(db, stores.table),
+  objects: new S3ObjectStore(s3, stores.bucket),
+  now,
+  concurrency,
+  settings: defaultWindowSettings,
+};
+const request = { kind: 'backfill' as const, from: values.from!, to: values.to! };
+// The three steps of runCollection, timed apart: opening the run, collecting, exporting.
+const started = performance.now();
+const { summary, users, profiles } = await startRun(deps, request);
+const listedAt = performance.now();
+const outcomes = await collectUsers(
+  deps,
+  request,
+  summary.runId,
+  users,
+  new Map(profiles.map((p) => [p.email, p.collectedThrough])),
+);
+const collectedAt = performance.now();
+const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
+const elapsedMs = performance.now() - started;
+const phases = {
+  startMs: listedAt - started,
+  collectMs: collectedAt - listedAt,
+  exportMs: performance.now() - collectedAt,
+};
+const result = { summary: finished };
+clearInterval(sampler);
+await e2.close();
+db.destroy();
+s3.destroy();
+await stores.stop();
+process.stdout.write(
+  `${JSON.stringify({ elapsedMs, phases, maxRssMb: process.resourceUsage().maxRSS / 1024, peakHeapMb: peakHeap / 2 ** 20, peakExternalMb: peakExternal / 2 ** 20, summary: result.summary, requests: e2.stats.requests })}\n`,
+);

@@ -1,0 +1,279 @@
+// `npm run bench [-- --quick] [--users N] [--days D] [--latency-ms L] [--concurrency C]`
+// Prints one table of measurements taken side by side in this run, then one summary line per figure.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { build } from 'esbuild';
+import { handleApiRequest } from '../lambdas/api/app.ts';
+import { generateInvoices } from '../lambdas/billing/generate-invoices.ts';
+import { daysBetween, minusDays } from '../lambdas/calendar/days.ts';
+import { E2Client } from '../lambdas/e2/client.ts';
+import { createDocumentClient, createS3Client } from '../lambdas/store/aws-clients.ts';
+import { DynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
+import type { UsageSnapshot } from '../lambdas/store/ports.ts';
+import { S3ObjectStore } from '../lambdas/store/s3-object-store.ts';
+import { startLocalStores } from '../local/stores/local-stores.ts';
+import { BENCH_TOKEN, fmt, percentile, runWorker, withSimulator } from './support.ts';
+
+const opts = new Command()
+  .option('--quick', 'a ~15 s run with small sizes')
+  .option('--users <n>', 'users for the collection measurement', Number)
+  .option('--days <n>', 'days collected', Number)
+  .option('--latency-ms <n>', 'simulated API latency', Number)
+  .option('--concurrency <n>', 'users collected at once', Number)
+  .option('--invoice-users <n>', 'users for the invoice measurement', Number)
+  .parse()
+  .opts<{
+    quick?: boolean;
+    users?: number;
+    days?: number;
+    latencyMs?: number;
+    concurrency?: number;
+    invoiceUsers?: number;
+  }>();
+
+const quick = Boolean(opts.quick);
+const users = opts.users ?? (quick ? 60 : 300);
+const days = opts.days ?? (quick ? 3 : 7);
+const latencyMs = opts.latencyMs ?? 20;
+const concurrency = opts.concurrency ?? 16;
+const TODAY = '2026-11-01';
+const NOW = `${TODAY}T03:00:00Z`;
+const rows: string[][] = [];
+const summary: string[] = [];
+const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
+const to = minusDays(TODAY, 1);
+const from = minusDays(TODAY, days);
+
+// 1. Collection against the ideal and against a one-user-at-a-time loop.
+const collection = await withSimulator(
+  { users, seed: 3, today: TODAY, latencyMs, historyStart: '2026-09-01' },
+  async (sim, url) => {
+    const result = await runWorker(url, { from, to, concurrency, now: NOW });
+    const ideal = (sim.stats.requests * latencyMs) / concurrency;
+    return { result, ideal, requests: sim.stats.requests };
+  },
+);
+const seqUsers = Math.min(users, quick ? 10 : 30);
+const sequential = await withSimulator(
+  { users: seqUsers, seed: 3, today: TODAY, latencyMs, historyStart: '2026-09-01' },
+  async (sim, url) => {
+    const result = await runWorker(url, { from, to, concurrency: 1, now: NOW });
+    return { result, requests: sim.stats.requests };
+  },
+);
+const perRequestSequential = sequential.result.elapsedMs / sequential.requests;
+const sequentialEstimate = perRequestSequential * collection.requests;
+const ratioIdeal = collection.result.elapsedMs / collection.ideal;
+const speedup = sequentialEstimate / collection.result.elapsedMs;
+row(
+  'collection',
+  `${users} users x ${days} days, ${latencyMs} ms, concurrency ${concurrency}`,
+  `${fmt(collection.result.elapsedMs / 1000, 2)} s`,
+  `ideal ${fmt(collection.ideal / 1000, 2)} s (${collection.requests} requests)`,
+  `x${fmt(ratioIdeal, 2)} of ideal`,
+  `${fmt(speedup, 1)}x vs sequential`,
+  `${fmt(collection.requests / users, 1)} req/user, RSS ${fmt(collection.result.maxRssMb, 0)} MB`,
+);
+summary.push(
+  `collection: ${fmt(ratioIdeal, 2)}x the ideal time (target <= 1.3), ${fmt(speedup, 1)}x faster than one user at a time (target >= 10; sequential measured on ${seqUsers} users and scaled by requests)`,
+);
+
+// 2. Memory growth at 1x, 4x, 16x users and activity.
+const base = quick ? 15 : 60;
+const growth: { scale: number; users: number; rss: number; rows: number }[] = [];
+for (const scale of [1, 4, 16]) {
+  const r = await withSimulator(
+    {
+      users: base * scale,
+      seed: 5,
+      today: TODAY,
+      latencyMs: 0,
+      activityScale: scale,
+      historyStart: '2026-09-01',
+    },
+    (_sim, url) => runWorker(url, { from: minusDays(TODAY, 2), to, concurrency, now: NOW }),
+  );
+  growth.push({ scale, users: base * scale, rss: r.maxRssMb, rows: r.summary.activityRows });
+  row(
+    'memory growth',
+    `${scale}x: ${base * scale} users x 2 days`,
+    `${r.summary.activityRows} activity rows`,
+    `peak RSS ${fmt(r.maxRssMb, 0)} MB`,
+    '',
+    '',
+    '',
+  );
+}
+summary.push(
+  `memory: peak RSS ${growth.map((g) => `${fmt(g.rss, 0)} MB`).join(' -> ')} at 1x/4x/16x users and activity (flat is the goal; ${fmt(growth.at(-1)!.rss / growth[0]!.rss, 2)}x over 16x the data)`,
+);
+
+// 3. Invoices from the local store: reading snapshots vs computing.
+const invoiceUsers = opts.invoiceUsers ?? (quick ? 500 : 2_000);
+{
+  const dir = mkdtempSync(join(tmpdir(), 'e2l-bench-inv-'));
+  const stores = await startLocalStores({ dataDir: dir });
+  const db = createDocumentClient(stores.connection);
+  const s3 = createS3Client(stores.connection);
+  const ledger = new DynamoLedgerStore(db, stores.table);
+  const objects = new S3ObjectStore(s3, stores.bucket);
+  const month = daysBetween('2026-10-01', '2026-10-31');
+  const batch: UsageSnapshot[] = [];
+  const loadStart = performance.now();
+  for (let u = 0; u < invoiceUsers; u++) {
+    for (const day of month) {
+      batch.push({
+        email: `user${u}@bench.example`,
+        day,
+        diskUsedBytes: (u + 1) * 1e9 + month.indexOf(day),
+        uploadedBytes: 1e8,
+        downloadedBytes: 2e8,
+        storageQuotaGb: 0,
+        isActive: true,
+        isSignedUp: true,
+        activityCount: 0,
+        usageSource: 'api',
+        runId: 'bench',
+        collectedAt: NOW,
+      });
+    }
+    if (batch.length >= 1_000) await ledger.putSnapshots(batch.splice(0));
+  }
+  await ledger.putSnapshots(batch.splice(0));
+  const loadMs = performance.now() - loadStart;
+  const rssBefore = process.memoryUsage().rss;
+  const readStart = performance.now();
+  let read = 0;
+  for (const day of month) for await (const page of ledger.snapshotsForDay(day)) read += page.length;
+  const readMs = performance.now() - readStart;
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  const invStart = performance.now();
+  const rateCardText = readFileSync(new URL('../local/rate-card.example.json', import.meta.url), 'utf8');
+  const result = await generateInvoices(
+    { ledger, objects, now: () => new Date(NOW) },
+    { month: '2026-10', rateCardText, draft: true },
+  );
+  const invMs = performance.now() - invStart;
+  clearInterval(sampler);
+  row(
+    'invoices',
+    `${invoiceUsers} users x 31 days (${read} snapshots)`,
+    `${fmt(invMs / 1000, 2)} s`,
+    `reading ${fmt(readMs / 1000, 2)} s`,
+    `computing+writing ${fmt((invMs - readMs) / 1000, 2)} s`,
+    `RSS +${fmt((peak - rssBefore) / 2 ** 20, 0)} MB`,
+    `(load ${fmt(loadMs / 1000, 1)} s)`,
+  );
+  summary.push(
+    `invoices: ${result.lines.length} invoices in ${fmt(invMs / 1000, 2)} s, ${fmt((readMs / invMs) * 100, 0)}% of it reading snapshots from the local DynamoDB`,
+  );
+  db.destroy();
+  s3.destroy();
+  await stores.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// 4. Admin API handler overhead over the upstream call (0 ms simulated latency).
+await withSimulator({ users: 20, seed: 9, today: TODAY, latencyMs: 0 }, async (_sim, url) => {
+  const e2 = new E2Client({ apiUrl: url, token: BENCH_TOKEN });
+  const dir = mkdtempSync(join(tmpdir(), 'e2l-bench-api-'));
+  const stores = await startLocalStores({ dataDir: dir });
+  const db = createDocumentClient(stores.connection);
+  const s3 = createS3Client(stores.connection);
+  const ctx = {
+    e2,
+    ledger: new DynamoLedgerStore(db, stores.table),
+    objects: new S3ObjectStore(s3, stores.bucket),
+    launcher: { start: async () => ({ runId: 'x' }) },
+    now: () => new Date(),
+  };
+  const n = quick ? 500 : 2_000;
+  const direct: number[] = [];
+  const viaApi: number[] = [];
+  for (let i = 0; i < 100; i++) await e2.storage.regions(); // warm up
+  for (let i = 0; i < n; i++) {
+    let t = performance.now();
+    await e2.storage.regions();
+    direct.push(performance.now() - t);
+    t = performance.now();
+    await handleApiRequest(
+      ctx,
+      {
+        method: 'GET',
+        path: '/regions',
+        query: {},
+        contentType: undefined,
+        body: null,
+        principal: 'bench',
+        requestId: String(i),
+      },
+      { error: () => {} },
+    );
+    viaApi.push(performance.now() - t);
+  }
+  direct.sort((a, b) => a - b);
+  viaApi.sort((a, b) => a - b);
+  const p50 = percentile(viaApi, 50) - percentile(direct, 50);
+  const p99 = percentile(viaApi, 99) - percentile(direct, 99);
+  row(
+    'admin API',
+    `GET /regions x ${n}`,
+    `p50 ${fmt(percentile(viaApi, 50), 2)} ms`,
+    `p99 ${fmt(percentile(viaApi, 99), 2)} ms`,
+    `upstream p50 ${fmt(percentile(direct, 50), 2)} / p99 ${fmt(percentile(direct, 99), 2)} ms`,
+    `overhead p50 ${fmt(p50, 2)} ms`,
+    `overhead p99 ${fmt(p99, 2)} ms`,
+  );
+  summary.push(
+    `admin API: handler overhead p50 ${fmt(p50, 2)} ms, p99 ${fmt(p99, 2)} ms over the upstream call (target p99 < 2 ms)`,
+  );
+  await e2.close();
+  db.destroy();
+  s3.destroy();
+  await stores.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// 5. Lambda bundles, built as the CDK stack builds them.
+const bundleDir = mkdtempSync(join(tmpdir(), 'e2l-bench-bundle-'));
+const sizes: string[] = [];
+for (const handler of ['nightly', 'monthly-invoices', 'admin-api']) {
+  const outfile = join(bundleDir, `${handler}.mjs`);
+  await build({
+    entryPoints: [join(import.meta.dirname, '../lambdas/handlers', `${handler}.ts`)],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    external: ['@aws-sdk/*'],
+    outfile,
+    logLevel: 'error',
+  });
+  const kb = statSync(outfile).size / 1024;
+  sizes.push(`${handler} ${fmt(kb, 0)} KB`);
+  row('lambda bundle', handler, `${fmt(kb, 0)} KB`, 'minified ESM, AWS SDK v3 from the runtime', '', '', '');
+}
+rmSync(bundleDir, { recursive: true, force: true });
+summary.push(`bundles: ${sizes.join(', ')} (target < 1024 KB each)`);
+
+const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+process.stdout.write(
+  `\n${rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n\n`,
+);
+process.stdout.write(`${summary.join('\n')}\n`);
+process.stdout.write(
+  `(machine: ${(await import('node:os')).cpus().length} cores, ${fmt((await import('node:os')).totalmem() / 2 ** 30, 0)} GiB, Node ${process.version})\n`,
+);
