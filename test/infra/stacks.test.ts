@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -211,7 +214,8 @@ describe('configuration and checks', () => {
   });
 
   it('`cdk synth` works offline with no AWS credentials, bundling every function with esbuild', () => {
-    const out = execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', 'cdk.out.test'], {
+    const outDir = mkdtempSync(join(tmpdir(), 'e2l-synth-'));
+    const out = execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', outDir], {
       env: {
         ...process.env,
         CDK_DISABLE_CLI_TELEMETRY: 'true',
@@ -222,6 +226,7 @@ describe('configuration and checks', () => {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    rmSync(outDir, { recursive: true, force: true });
     expect(out).not.toMatch(/Error/);
   }, 120_000);
 });
