@@ -39,6 +39,8 @@ const days = opts.days ?? (quick ? 3 : 7);
 const latencyMs = opts.latencyMs ?? 20;
 const concurrency = opts.concurrency ?? 16;
 const TODAY = '2026-11-01';
+/** The memory runs cap V8's heap so peak RSS shows the live working set, not garbage V8 had no reason to collect. */
+const HEAP_MB = 192;
 const NOW = `${TODAY}T03:00:00Z`;
 const rows: string[][] = [];
 const summary: string[] = [];
@@ -63,25 +65,29 @@ const sequential = await withSimulator(
     return { result, requests: sim.stats.requests };
   },
 );
-const perRequestSequential = sequential.result.elapsedMs / sequential.requests;
+// The collect step is what makes API requests; exports are timed apart (they make none).
+const collectMs = collection.result.phases.startMs + collection.result.phases.collectMs;
+const perRequestSequential =
+  (sequential.result.phases.startMs + sequential.result.phases.collectMs) / sequential.requests;
 const sequentialEstimate = perRequestSequential * collection.requests;
-const ratioIdeal = collection.result.elapsedMs / collection.ideal;
-const speedup = sequentialEstimate / collection.result.elapsedMs;
+const ratioIdeal = collectMs / collection.ideal;
+const ratioWhole = collection.result.elapsedMs / collection.ideal;
+const speedup = sequentialEstimate / collectMs;
 row(
   'collection',
   `${users} users x ${days} days, ${latencyMs} ms, concurrency ${concurrency}`,
-  `${fmt(collection.result.elapsedMs / 1000, 2)} s`,
+  `collect ${fmt(collectMs / 1000, 2)} s + exports ${fmt(collection.result.phases.exportMs / 1000, 2)} s`,
   `ideal ${fmt(collection.ideal / 1000, 2)} s (${collection.requests} requests)`,
-  `x${fmt(ratioIdeal, 2)} of ideal`,
-  `${fmt(speedup, 1)}x vs sequential`,
-  `${fmt(collection.requests / users, 1)} req/user, RSS ${fmt(collection.result.maxRssMb, 0)} MB`,
+  `x${fmt(ratioIdeal, 2)} of ideal (x${fmt(ratioWhole, 2)} with exports)`,
+  `${fmt(speedup, 1)}x vs one user at a time`,
+  `${fmt(collection.requests / users, 1)} req/user, peak RSS ${fmt(collection.result.maxRssMb, 0)} MB`,
 );
 summary.push(
-  `collection: ${fmt(ratioIdeal, 2)}x the ideal time (target <= 1.3), ${fmt(speedup, 1)}x faster than one user at a time (target >= 10; sequential measured on ${seqUsers} users and scaled by requests)`,
+  `collection: ${fmt(ratioIdeal, 2)}x the ideal time (target <= 1.3; ${fmt(ratioWhole, 2)}x counting exports), ${fmt(speedup, 1)}x faster than one user at a time (target >= 10; that loop measured on ${seqUsers} users, scaled by requests)`,
 );
 
-// 2. Memory growth at 1x, 4x, 16x users and activity.
-const base = quick ? 15 : 60;
+// 2. Memory growth at 1x, 4x, 16x users and activity (activity per user also x1/x4/x16).
+const base = quick ? 15 : 40;
 const growth: { scale: number; users: number; rss: number; rows: number }[] = [];
 for (const scale of [1, 4, 16]) {
   const r = await withSimulator(
@@ -93,7 +99,7 @@ for (const scale of [1, 4, 16]) {
       activityScale: scale,
       historyStart: '2026-09-01',
     },
-    (_sim, url) => runWorker(url, { from: minusDays(TODAY, 2), to, concurrency, now: NOW }),
+    (_sim, url) => runWorker(url, { from: minusDays(TODAY, 2), to, concurrency, now: NOW, heapMb: HEAP_MB }),
   );
   growth.push({ scale, users: base * scale, rss: r.maxRssMb, rows: r.summary.activityRows });
   row(
@@ -101,13 +107,13 @@ for (const scale of [1, 4, 16]) {
     `${scale}x: ${base * scale} users x 2 days`,
     `${r.summary.activityRows} activity rows`,
     `peak RSS ${fmt(r.maxRssMb, 0)} MB`,
-    '',
-    '',
-    '',
+    `peak heap ${fmt(r.peakHeapMb, 0)} MB`,
+    `heap cap ${HEAP_MB} MB`,
+    `${fmt(r.elapsedMs / 1000, 1)} s`,
   );
 }
 summary.push(
-  `memory: peak RSS ${growth.map((g) => `${fmt(g.rss, 0)} MB`).join(' -> ')} at 1x/4x/16x users and activity (flat is the goal; ${fmt(growth.at(-1)!.rss / growth[0]!.rss, 2)}x over 16x the data)`,
+  `memory: peak RSS ${growth.map((g) => `${fmt(g.rss, 0)} MB`).join(' -> ')} at 1x/4x/16x users with 1x/4x/16x activity each, heap capped at ${HEAP_MB} MB (${fmt(growth.at(-1)!.rss / growth[0]!.rss, 2)}x for ${fmt(growth.at(-1)!.rows / Math.max(1, growth[0]!.rows), 0)}x the rows; flat is the goal)`,
 );
 
 // 3. Invoices from the local store: reading snapshots vs computing.

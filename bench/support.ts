@@ -24,7 +24,7 @@ export type WorkerResult = {
 /** Runs bench/collect-worker.ts in a child process against `url`; its data dir is removed after. */
 export async function runWorker(
   url: string,
-  args: { from: string; to: string; concurrency: number; now: string },
+  args: { from: string; to: string; concurrency: number; now: string; heapMb?: number },
 ): Promise<WorkerResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2l-bench-'));
   try {
@@ -32,6 +32,7 @@ export async function runWorker(
       const child = spawn(
         process.execPath,
         [
+          ...(args.heapMb ? [`--max-old-space-size=${args.heapMb}`] : []),
           '--import',
           'tsx',
           join(import.meta.dirname, 'collect-worker.ts'),

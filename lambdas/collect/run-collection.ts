@@ -288,9 +288,19 @@ export async function completeRun(
 ): Promise<RunResult> {
   const { summary, users, profiles } = started;
   const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
-  const outcomes = await collectUsers(deps, request, summary.runId, users, cursors);
-  const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
-  return { summary: finished, outcomes };
+  try {
+    const outcomes = await collectUsers(deps, request, summary.runId, users, cursors);
+    const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
+    return { summary: finished, outcomes };
+  } catch (error) {
+    // The stores themselves failed (a user's own failures never get here): say so, keep what is stored.
+    const { code, message } = describe(error);
+    summary.status = 'failed';
+    summary.error = `the run stopped because the ledger store failed (${code}: ${message}); every user-day stored so far is kept, and running the same collection again completes the rest`;
+    summary.finishedAt = deps.now().toISOString();
+    await deps.ledger.putRun(summary).catch(() => undefined); // the store may still be down
+    throw new RunFailedError(summary);
+  }
 }
 
 /** The whole run in one process: the CLI and the embedded default. */

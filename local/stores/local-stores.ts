@@ -28,6 +28,8 @@ export type LocalStores = {
   /** Where report files live on disk (s3rver keeps objects as plain files). */
   readonly s3Directory: string;
   stop(): Promise<void>;
+  /** Stops one service and, after `downtimeMs`, starts it again on the same port with the same data. */
+  restart(which: 'dynamodb' | 's3', downtimeMs?: number): Promise<void>;
 };
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -46,28 +48,44 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
   if (dynamoDir) mkdirSync(dynamoDir, { recursive: true });
   mkdirSync(s3Directory, { recursive: true });
 
-  const dynamo: Server = dynalite({
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-    ...(dynamoDir ? { path: dynamoDir } : {}),
-  });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once('error', reject);
-    dynamo.listen(0, '127.0.0.1', () => resolve());
-  });
-  const s3 = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    directory: s3Directory,
-    silent: true,
-    resetOnClose: false,
-  });
-  const s3Address = (await s3.run()) as AddressInfo;
+  const startDynamo = async (port: number): Promise<Server> => {
+    const server: Server = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(dynamoDir ? { path: dynamoDir } : {}),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return server;
+  };
+  const startS3 = async (port: number) => {
+    const server = new S3rver({
+      port,
+      address: '127.0.0.1',
+      directory: s3Directory,
+      silent: true,
+      resetOnClose: false,
+    });
+    const address = (await server.run()) as AddressInfo;
+    return { server, port: address.port };
+  };
+  const closeS3 = async (server: S3rver) => {
+    const closing = server.close();
+    // Keep-alive connections would hold close() open until they idle out.
+    (server as unknown as { httpServer?: Server }).httpServer?.closeAllConnections();
+    await closing;
+  };
+  let dynamo = await startDynamo(0);
+  let s3 = await startS3(0);
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  const s3Address = { port: s3.port };
 
   const connection: StoreConnection = {
     region: 'us-east-1',
-    dynamodbEndpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+    dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
     s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
     credentials: LOCAL_CREDENTIALS,
     s3Credentials: LOCAL_CREDENTIALS,
@@ -82,8 +100,25 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
     bucket,
     s3Directory,
     async stop() {
-      await s3.close();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await closeS3(s3.server);
+      const closing = new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      dynamo.closeAllConnections();
+      await closing;
+    },
+    async restart(which, downtimeMs = 0) {
+      const down = () => new Promise((resolve) => setTimeout(resolve, downtimeMs));
+      // Same port and data, as a crashed-and-restarted local service would come back (fault drills).
+      if (which === 'dynamodb') {
+        const closing = new Promise<void>((resolve) => dynamo.close(() => resolve()));
+        dynamo.closeAllConnections();
+        await closing;
+        await down();
+        dynamo = await startDynamo(dynamoPort);
+      } else {
+        await closeS3(s3.server);
+        await down();
+        s3 = await startS3(s3Address.port);
+      }
     },
   };
 }
