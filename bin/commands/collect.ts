@@ -1,5 +1,4 @@
 import { SingleBar } from 'cli-progress';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { RunFailedError, type RunResult, runCollection } from '../../lambdas/collect/run-collection.ts';
 import { type CollectionRequest, defaultWindowSettings } from '../../lambdas/collect/window.ts';
@@ -7,6 +6,7 @@ import type { E2Client } from '../../lambdas/e2/client.ts';
 import type { Stores } from './context.ts';
 import { DEFAULT_DATA_DIR, isInteractive, openE2, openStores } from './context.ts';
 import { day, nonNegativeInt, positiveInt } from './options.ts';
+import { outputTable } from './table.ts';
 
 export type CollectOptions = {
   date?: string;
@@ -78,20 +78,17 @@ export function printRun(result: RunResult, json: boolean | undefined, elapsedMs
     process.stdout.write(`${JSON.stringify({ summary: s, failures, elapsedMs }, null, 2)}\n`);
     return;
   }
-  const table = new Table({
-    head: [
-      'run',
-      'range',
-      'users',
-      'skipped',
-      'user-days stored',
-      'user-days failed',
-      'activity rows',
-      'API requests',
-      'time',
-    ],
-    style: { head: [], border: [] },
-  });
+  const table = outputTable([
+    'run',
+    'range',
+    'users',
+    'skipped',
+    'user-days stored',
+    'user-days failed',
+    'activity rows',
+    'API requests',
+    'time',
+  ]);
   table.push([
     s.runId,
     `${s.from} .. ${s.to}`,

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { generateInvoices, type InvoiceResult } from '../../lambdas/billing/generate-invoices.ts';
 import type { Currency } from '../../lambdas/billing/money.ts';
@@ -7,6 +6,7 @@ import { Dec, formatMoney } from '../../lambdas/billing/money.ts';
 import type { Stores } from './context.ts';
 import { DEFAULT_DATA_DIR, openStores } from './context.ts';
 import { month } from './options.ts';
+import { outputTable } from './table.ts';
 
 export function readRateCardFile(path: string): string {
   try {
@@ -43,10 +43,7 @@ export function printInvoices(result: InvoiceResult, top: number) {
     process.stdout.write(
       `  incomplete: ${result.missing.length} customer(s) have missing days (see the manifest)\n`,
     );
-  const table = new Table({
-    head: ['invoice', 'customer', 'storage', 'downloads', 'tax', 'total'],
-    style: { head: [], border: [] },
-  });
+  const table = outputTable(['invoice', 'customer', 'storage', 'downloads', 'tax', 'total']);
   const ranked = [...result.lines].sort((a, b) => b.amounts.total.comparedTo(a.amounts.total)).slice(0, top);
   for (const l of ranked) {
     table.push([

@@ -1,7 +1,7 @@
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR, openStores } from './context.ts';
 import { positiveInt } from './options.ts';
+import { outputTable } from './table.ts';
 
 export function registerRuns(program: Command) {
   program
@@ -37,21 +37,18 @@ export function registerRuns(program: Command) {
           process.stdout.write(`no runs yet in ${stores.where}\n`);
           return;
         }
-        const table = new Table({
-          head: [
-            'run',
-            'kind',
-            'range',
-            'status',
-            'users',
-            'user-days stored',
-            'failed',
-            'activity rows',
-            'started',
-            'finished',
-          ],
-          style: { head: [], border: [] },
-        });
+        const table = outputTable([
+          'run',
+          'kind',
+          'range',
+          'status',
+          'users',
+          'user-days stored',
+          'failed',
+          'activity rows',
+          'started',
+          'finished',
+        ]);
         for (const { run } of detailed) {
           table.push([
             run.runId,
