@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { LedgerStore, ObjectStore, UsageSnapshot, UserProfile } from '../store/ports.ts';
+import type { LedgerStore, ObjectStore, StoredObject, UsageSnapshot, UserProfile } from '../store/ports.ts';
 import { csvHeader, csvRows } from './csv.ts';
 import { ACTIVITY_COLUMNS, ADMIN_AUDIT_COLUMNS, reportKeys, USAGE_COLUMNS } from './layout.ts';
 
@@ -94,24 +94,47 @@ export async function writeDailyUsage(
 
   const key = reportKeys.dailyUsage(day);
   const stored = await deps.objects.putStream(key, Readable.from(lines()), 'text/csv; charset=utf-8');
-  const manifest: ExportManifest = {
+  return writeManifest(deps.objects, reportKeys.dailyUsageManifest(day), {
     report: 'daily-usage',
     day,
-    key,
-    sha256: stored.sha256,
-    bytes: stored.bytes,
+    stored,
     rows,
     runId,
-    complete: missing.length === 0,
-    expectedUsers: expected.length,
-    collectedUsers: collected,
-    missingUsers: missing,
+    expected: expected.length,
+    collected,
+    missing,
+  });
+}
+
+/** The manifest beside an export: what the file is, its hash, and whether the day is complete. */
+async function writeManifest(
+  store: ObjectStore,
+  manifestKey: string,
+  m: {
+    report: ExportManifest['report'];
+    day: string;
+    stored: StoredObject;
+    rows: number;
+    runId: string;
+    expected: number;
+    collected: number;
+    missing: string[];
+  },
+): Promise<ExportManifest> {
+  const manifest: ExportManifest = {
+    report: m.report,
+    day: m.day,
+    key: m.stored.key,
+    sha256: m.stored.sha256,
+    bytes: m.stored.bytes,
+    rows: m.rows,
+    runId: m.runId,
+    complete: m.missing.length === 0,
+    expectedUsers: m.expected,
+    collectedUsers: m.collected,
+    missingUsers: m.missing,
   };
-  await deps.objects.putText(
-    reportKeys.dailyUsageManifest(day),
-    `${JSON.stringify(manifest, null, 2)}\n`,
-    'application/json',
-  );
+  await store.putText(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json');
   return manifest;
 }
 
@@ -189,25 +212,16 @@ export async function writeDailyActivity(
   const audit = deps.auditObjects ?? deps.objects;
   const stored = await audit.putStream(key, Readable.from(bytes()), 'text/csv; charset=utf-8');
   const missing = expected.filter((p) => !seen.has(p.email)).map((p) => p.email);
-  const manifest: ExportManifest = {
+  return writeManifest(audit, reportKeys.activityManifest(day), {
     report: 'activity',
     day,
-    key,
-    sha256: stored.sha256,
-    bytes: stored.bytes,
+    stored,
     rows,
     runId,
-    complete: missing.length === 0,
-    expectedUsers: expected.length,
-    collectedUsers: seen.size,
-    missingUsers: missing,
-  };
-  await audit.putText(
-    reportKeys.activityManifest(day),
-    `${JSON.stringify(manifest, null, 2)}\n`,
-    'application/json',
-  );
-  return manifest;
+    expected: expected.length,
+    collected: seen.size,
+    missing,
+  });
 }
 
 /** `audit/admin/YYYY/MM/DD/admin-audit-YYYY-MM-DD.csv`: every admin API change of the day (secrets were redacted when recorded). */
