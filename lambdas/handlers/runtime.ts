@@ -21,6 +21,8 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
     auditBucket: requireEnv('E2L_AUDIT_BUCKET', env),
     apiUrl: env.E2_API_URL?.trim() || DEFAULT_E2_API_URL,
     concurrency: intEnv('E2L_CONCURRENCY', 8, { min: 1, max: 256 }, env),
+    /** For S3-compatible endpoints (AWS_ENDPOINT_URL_S3) that need path-style URLs; never set in AWS. */
+    s3PathStyle: env.E2L_S3_PATH_STYLE === 'true',
     settings: {
       ...defaultWindowSettings,
       recollectDays: intEnv(
@@ -54,7 +56,7 @@ export function e2Client(): Promise<E2Client> {
 function buildStores() {
   const config = lambdaConfig();
   const db = createDocumentClient();
-  const s3 = createS3Client();
+  const s3 = createS3Client({ s3PathStyle: config.s3PathStyle });
   return {
     config,
     ledger: new DynamoLedgerStore(db, config.table),

@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2Simulator } from '../../local/simulator/server.ts';
+import { type LocalStores, startLocalStores } from '../../local/stores/local-stores.ts';
+
+// The Lambda entry points, driven as Step Functions and API Gateway would drive them, with every AWS
+// call going through the real SDK to dynalite, s3rver and a local Secrets Manager endpoint.
+
+const TOKEN = 'lambda-test-token-0123456789';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:e2-token-AbCdEf';
+let sim: E2Simulator;
+let stores: LocalStores;
+let secrets: Server;
+let secretReads = 0;
+let nightly: typeof import('../../lambdas/handlers/nightly.ts');
+let monthly: typeof import('../../lambdas/handlers/monthly-invoices.ts');
+let admin: typeof import('../../lambdas/handlers/admin-api.ts');
+let runtime: typeof import('../../lambdas/handlers/runtime.ts');
+
+beforeAll(async () => {
+  sim = new E2Simulator({ seed: 31, users: 12, token: TOKEN, today: new Date().toISOString().slice(0, 10) });
+  const simUrl = await sim.start(0);
+  stores = await startLocalStores();
+  // Secrets Manager's JSON protocol, answering GetSecretValue for the one secret.
+  secrets = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const ok =
+        req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue' &&
+        JSON.parse(body).SecretId === SECRET_ARN;
+      secretReads++;
+      res.writeHead(ok ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(
+        JSON.stringify(
+          ok
+            ? { ARN: SECRET_ARN, Name: 'e2-token', SecretString: TOKEN }
+            : { __type: 'ResourceNotFoundException', message: 'no such secret' },
+        ),
+      );
+    });
+  });
+  await new Promise<void>((r) => secrets.listen(0, '127.0.0.1', () => r()));
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: stores.connection.s3Endpoint,
+    credentials: stores.connection.s3Credentials!,
+    forcePathStyle: true,
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: 'e2-ledger-audit' }));
+  s3.destroy();
+  Object.assign(process.env, {
+    E2L_TABLE: stores.table,
+    E2L_BUCKET: stores.bucket,
+    E2L_AUDIT_BUCKET: 'e2-ledger-audit',
+    E2L_S3_PATH_STYLE: 'true',
+    E2L_CONCURRENCY: '4',
+    E2_API_URL: simUrl,
+    E2_API_TOKEN_SECRET_ARN: SECRET_ARN,
+    E2L_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:nightly',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_DYNAMODB: stores.connection.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_S3: stores.connection.s3Endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secrets.address() as AddressInfo).port}`,
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    POWERTOOLS_METRICS_NAMESPACE: 'E2LedgerTest',
+  });
+  runtime = await import('../../lambdas/handlers/runtime.ts');
+  nightly = await import('../../lambdas/handlers/nightly.ts');
+  monthly = await import('../../lambdas/handlers/monthly-invoices.ts');
+  admin = await import('../../lambdas/handlers/admin-api.ts');
+});
+
+afterAll(async () => {
+  await new Promise<void>((r) => secrets.close(() => r()));
+  await stores.stop();
+  await sim.stop();
+});
+
+const lastMonth = () => {
+  const d = new Date();
+  const first = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 0));
+  return {
+    from: first.toISOString().slice(0, 10),
+    to: last.toISOString().slice(0, 10),
+    month: first.toISOString().slice(0, 7),
+  };
+};
+
+describe('the nightly state machine, step by step', () => {
+  it('lists users into a users file, collects it in batches, and finalizes the run and its exports', async () => {
+    const { from, to } = lastMonth();
+    const listed = await nightly.listUsers({ request: { kind: 'backfill', from, to } });
+    expect(listed.users).toBe(12);
+    const rt = runtime.runtime();
+    const items = JSON.parse((await rt.objects.getText(listed.usersKey))!) as { email: string }[];
+    expect(items).toHaveLength(12);
+    // The Distributed Map's ItemBatcher: batches of 5 with the shared batch input.
+    for (let i = 0; i < items.length; i += 5) {
+      const result = await nightly.collectBatch({
+        Items: items.slice(i, i + 5),
+        BatchInput: { runId: listed.runId, request: listed.request },
+      });
+      expect(result.failedDays).toBe(0);
+    }
+    const finished = await nightly.finalize({ runId: listed.runId, request: listed.request });
+    expect(finished).toMatchObject({ runId: listed.runId, status: 'succeeded', userDaysMissing: 0 });
+    const run = await rt.ledger.getRun(listed.runId);
+    expect(run!.apiRequests).toBeGreaterThan(0);
+    expect(await rt.objects.getText(`usage/daily/${to.replaceAll('-', '/')}/usage-${to}.csv`)).toContain(
+      'date,email',
+    );
+    // Audit files go to the audit bucket, not the reports bucket.
+    expect(
+      await rt.auditObjects.getText(`audit/activity/${to.replaceAll('-', '/')}/activity-${to}.csv`),
+    ).toContain('date,email,timestamp');
+    expect(
+      await rt.objects.getText(`audit/activity/${to.replaceAll('-', '/')}/activity-${to}.csv`),
+    ).toBeNull();
+    expect(secretReads).toBe(1); // read once per container
+  });
+
+  it('rejects a malformed batch event naming the field', async () => {
+    await expect(nightly.collectBatch({ Items: [], BatchInput: { runId: 'x' } })).rejects.toThrow(
+      /Items|runId/,
+    );
+  });
+});
+
+describe('the monthly invoices handler', () => {
+  it('invoices the previous month with the rate card from S3, and says where a missing card should go', async () => {
+    const rt = runtime.runtime();
+    const { month } = lastMonth();
+    await expect(monthly.handler({ month })).rejects.toThrow(
+      /no rate card at s3:\/\/e2-ledger-reports\/config\/rate-card.json/,
+    );
+    await rt.objects.putText(
+      'config/rate-card.json',
+      readFileSync(new URL('../../local/rate-card.example.json', import.meta.url), 'utf8'),
+      'application/json',
+    );
+    const result = await monthly.handler({ month });
+    expect(result).toMatchObject({ month, version: 1 });
+    expect(result.customers).toBeGreaterThan(0);
+    expect(await rt.objects.getText(result.invoicesKey)).toContain('invoice_number');
+  });
+});
+
+describe('the admin API handler', () => {
+  const event = (method: string, path: string, principal?: string, body?: unknown) =>
+    ({
+      rawPath: path,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      isBase64Encoded: false,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      queryStringParameters: undefined,
+      requestContext: {
+        requestId: 'req-1',
+        http: { method },
+        authorizer: principal ? { iam: { userArn: principal } } : undefined,
+      },
+    }) as never;
+
+  it('refuses an event without an authenticated IAM principal', async () => {
+    const response = await admin.handler(event('GET', '/users'));
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('serves routes for an IAM principal and audits changes under its ARN', async () => {
+    const arn = 'arn:aws:iam::123456789012:user/alice';
+    const users = await admin.handler(event('GET', '/users', arn));
+    expect(users.statusCode).toBe(200);
+    const created = await admin.handler(
+      event('POST', '/users', arn, {
+        email: 'lambda@customer.example',
+        password: 'secret-pass',
+        first_name: 'L',
+        quota_gb: 0,
+      }),
+    );
+    expect(created.statusCode).toBe(201);
+    const today = new Date().toISOString().slice(0, 10);
+    const audit = await runtime.runtime().ledger.auditRecords(today, today);
+    // The pending record written before the IDrive call is replaced by its outcome (same key).
+    expect(audit.filter((a) => a.principal === arn).map((a) => [a.action, a.outcome])).toEqual([
+      ['users.create', 'succeeded'],
+    ]);
+  });
+});
