@@ -55,7 +55,7 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
       );
       if (!result.ok) {
         for (const day of chunk.days)
-          failures.push({ day, ...describe(result.error), attempts: result.attempts });
+          failures.push({ day, ...failureOf(result.error), attempts: result.attempts });
         continue;
       }
       usage = new Map(result.value.map((row) => [row.date, row]));
@@ -78,7 +78,7 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
       if (!beforeCreation) {
         const activity = await withAttempts(attempts, () => stageActivity(deps, input.email, day));
         if (!activity.ok) {
-          failures.push({ day, ...describe(activity.error), attempts: activity.attempts });
+          failures.push({ day, ...failureOf(activity.error), attempts: activity.attempts });
           continue;
         }
         count = activity.value.count;
@@ -152,7 +152,7 @@ async function withAttempts<T>(max: number, fn: () => Promise<T>): Promise<Attem
 }
 
 /** A failure's code and message for the run record: IDrive's own code when there is one. */
-export function describe(error: unknown): { code: string; message: string } {
+export function failureOf(error: unknown): { code: string; message: string } {
   if (error instanceof E2ApiError) return { code: error.code, message: error.apiMessage };
   if (error instanceof E2TransportError) return { code: error.code, message: error.message };
   if (error instanceof E2Error) return { code: error.name, message: error.message };

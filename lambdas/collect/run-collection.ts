@@ -9,7 +9,7 @@ import {
   writeDailyUsage,
 } from '../reports/daily-exports.ts';
 import type { DayFailure, ObjectStore, RunSummary, UserProfile, UserRunOutcome } from '../store/ports.ts';
-import { type CollectDeps, collectUser, describe } from './collect-user.ts';
+import { type CollectDeps, collectUser, failureOf } from './collect-user.ts';
 import { type CollectionRequest, daysToCollect, runRange, userRange, type WindowSettings } from './window.ts';
 
 export type RunDeps = CollectDeps & {
@@ -74,7 +74,7 @@ export async function startRun(
     users = await deps.e2.users.list();
   } catch (error) {
     summary.status = 'failed';
-    summary.error = `listing users failed: ${describe(error).code}: ${describe(error).message}`;
+    summary.error = `listing users failed: ${failureOf(error).code}: ${failureOf(error).message}`;
     summary.finishedAt = deps.now().toISOString();
     await deps.ledger.putRun(summary);
     throw new RunFailedError(summary);
@@ -210,7 +210,7 @@ async function collectOne(
     };
   } catch (error) {
     // A store failure (DynamoDB or S3 down) fails this user's days; the others carry on.
-    const { code, message } = describe(error);
+    const { code, message } = failureOf(error);
     return {
       ...base,
       outcome: 'failed',
@@ -254,7 +254,7 @@ export async function finalizeRun(
     );
     summary.exportedDays = [...days].sort();
   } catch (error) {
-    summary.error = `exports failed: ${describe(error).code}: ${describe(error).message}`;
+    summary.error = `exports failed: ${failureOf(error).code}: ${failureOf(error).message}`;
   }
   summary.usersCollected = outcomes.filter((o) => o.outcome === 'stored').length;
   summary.usersSkipped = outcomes.filter((o) => o.outcome === 'skipped').length;
@@ -294,7 +294,7 @@ export async function completeRun(
     return { summary: finished, outcomes };
   } catch (error) {
     // The stores themselves failed (a user's own failures never get here): say so, keep what is stored.
-    const { code, message } = describe(error);
+    const { code, message } = failureOf(error);
     summary.status = 'failed';
     summary.error = `the run stopped because the ledger store failed (${code}: ${message}); every user-day stored so far is kept, and running the same collection again completes the rest`;
     summary.finishedAt = deps.now().toISOString();
