@@ -80,6 +80,17 @@ const ROUTES: Record<string, Record<string, Handler>> = {
 export const SIM_OPERATION_COUNT = Object.keys(ROUTES).length - 1; // /storage/cname doubles as add
 
 const MAX_BODY = 1 << 20;
+/** The reference's common "Server Error (HTTP 500)" answer. */
+const SERVER_ERROR: SimReply = {
+  status: 500,
+  body: {
+    error: {
+      type: 'api_error',
+      code: 'request_processing_failed',
+      message: 'Unable to process this request, please try again later',
+    },
+  },
+};
 const ADMIN = '/__sim';
 
 /**
@@ -210,16 +221,7 @@ export class E2Simulator {
     }
     if (fault === 'error500') {
       this.stats.faults.error500++;
-      return send({
-        status: 500,
-        body: {
-          error: {
-            type: 'api_error',
-            code: 'request_processing_failed',
-            message: 'Unable to process this request, please try again later',
-          },
-        },
-      });
+      return send(SERVER_ERROR);
     }
     if (fault === 'rate429') {
       this.stats.faults.rate429++;
@@ -251,16 +253,7 @@ export class E2Simulator {
     }
     const target = String(body.email ?? body.admin_email ?? '').toLowerCase();
     if (target && this.failingEmails.has(target)) {
-      return send({
-        status: 500,
-        body: {
-          error: {
-            type: 'api_error',
-            code: 'request_processing_failed',
-            message: 'Unable to process this request, please try again later',
-          },
-        },
-      });
+      return send(SERVER_ERROR);
     }
     let reply: SimReply;
     try {
@@ -268,17 +261,7 @@ export class E2Simulator {
         url.pathname === `${R}/users` ? this.model.listUsers(this.#usersShape) : handler(this.model, body);
     } catch (error) {
       if (error instanceof InvalidParameters) reply = invalid(error.errors);
-      else
-        reply = {
-          status: 500,
-          body: {
-            error: {
-              type: 'api_error',
-              code: 'request_processing_failed',
-              message: 'Unable to process this request, please try again later',
-            },
-          },
-        };
+      else reply = SERVER_ERROR;
     }
     if (fault === 'malformed' && reply.status === 200) {
       this.stats.faults.malformed++;
