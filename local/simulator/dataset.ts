@@ -77,8 +77,6 @@ const DESCRIPTIONS = [
   '\tTab-leading description',
 ];
 
-export const PETABYTE = 1e15;
-
 export function defaultHistoryStart(today: string): string {
   return isoDay(startOfMonth(subMonths(parseISO(today), 2)));
 }

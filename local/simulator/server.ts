@@ -77,7 +77,11 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   [`${S}/user_activity_history`]: { POST: (m, b) => m.subuserActivity(b) },
 };
 
-export const SIM_OPERATION_COUNT = Object.keys(ROUTES).length - 1; // /storage/cname doubles as add
+/** Documented operations served: one handler per method and path (/storage/cname also accepts an add). */
+export const SIM_OPERATION_COUNT = Object.values(ROUTES).reduce(
+  (n, methods) => n + Object.keys(methods).length,
+  0,
+);
 
 const MAX_BODY = 1 << 20;
 /** The reference's common "Server Error (HTTP 500)" answer. */

@@ -435,3 +435,30 @@ describe('authentication and validation', () => {
     expect(env.sim.stats.requests).toBe(before);
   });
 });
+
+describe('coverage of the reference', () => {
+  it('the client and the simulator both cover the 28 documented operations', async () => {
+    const { userOps } = await import('../../lambdas/e2/resources/users.ts');
+    const { storageOps } = await import('../../lambdas/e2/resources/storage.ts');
+    const { accessKeyOps } = await import('../../lambdas/e2/resources/access-keys.ts');
+    const { cnameOps } = await import('../../lambdas/e2/resources/cnames.ts');
+    const { subuserOps } = await import('../../lambdas/e2/resources/subusers.ts');
+    const { SIM_OPERATION_COUNT } = await import('../../local/simulator/server.ts');
+    const groups = {
+      users: userOps,
+      storage: storageOps,
+      accessKeys: accessKeyOps,
+      cnames: cnameOps,
+      subusers: subuserOps,
+    };
+    const counts = Object.fromEntries(
+      Object.entries(groups).map(([name, ops]) => [name, Object.keys(ops).length]),
+    );
+    expect(counts).toEqual({ users: 7, storage: 5, accessKeys: 3, cnames: 4, subusers: 9 });
+    const paths = Object.values(groups).flatMap((ops) =>
+      Object.values(ops).map((op) => `${op.method} ${op.path}`),
+    );
+    expect(new Set(paths).size).toBe(28);
+    expect(SIM_OPERATION_COUNT).toBe(28);
+  });
+});
