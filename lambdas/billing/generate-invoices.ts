@@ -81,9 +81,9 @@ type Aggregate = {
  */
 export async function generateInvoices(deps: InvoiceDeps, request: InvoiceRequest): Promise<InvoiceResult> {
   const { card, sha256: rateCardSha256 } = parseRateCard(request.rateCardText);
-  const monthStart = `${request.month}-01`;
-  const monthEnd = format(endOfMonth(parseISO(monthStart)), 'yyyy-MM-dd');
-  const days = daysBetween(monthStart, monthEnd);
+  const days = monthDays(request.month);
+  const monthStart = days[0]!;
+  const monthEnd = days.at(-1)!;
   if (!request.draft && monthEnd >= utcToday(deps.now())) {
     throw new InvoiceRefusedError(
       `${request.month} is not over yet (UTC); use --draft for a provisional version`,
@@ -186,6 +186,12 @@ export async function generateInvoices(deps: InvoiceDeps, request: InvoiceReques
     files: { invoices, summary, manifest },
     snapshotCount,
   };
+}
+
+/** Every UTC day of a `YYYY-MM` month (28 to 31 of them). */
+export function monthDays(month: string): string[] {
+  const first = `${month}-01`;
+  return daysBetween(first, format(endOfMonth(parseISO(first)), 'yyyy-MM-dd'));
 }
 
 async function aggregateMonth(ledger: LedgerStore, days: readonly string[]) {

@@ -261,3 +261,25 @@ describe('rate card validation', () => {
     expect(UNIT_BYTES.TiB).toBe(2n ** 40n);
   });
 });
+
+describe('billing periods', () => {
+  it('have the calendar days of the month: 28, 29 in a leap year, 30, 31', async () => {
+    const { monthDays } = await import('../../lambdas/billing/generate-invoices.ts');
+    expect(
+      [monthDays('2027-02'), monthDays('2028-02'), monthDays('2026-04'), monthDays('2026-12')].map(
+        (d) => d.length,
+      ),
+    ).toEqual([28, 29, 30, 31]);
+    expect(monthDays('2028-02').at(-1)).toBe('2028-02-29');
+  });
+
+  it('prorate the same usage by the length of the month', () => {
+    const terms = termsFor(card({ minimumCharge: '0' }), 'c@x.example');
+    const tenDays = (n: number) => month([...Array(n - 10).fill(0n), ...Array(10).fill(2n * TB)], {}, n);
+    const amounts = [28, 29, 30, 31].map((n) =>
+      formatMoney(computeInvoice(tenDays(n), terms).storageAmount, 'USD'),
+    );
+    // 20 TB-days / n days: 0.714.. TB, 0.689.. TB, 0.666.. TB, 0.645.. TB at $6
+    expect(amounts).toEqual(['4.29', '4.14', '4.00', '3.87']);
+  });
+});
