@@ -55,6 +55,7 @@ const outcomes = await collectUsers(
   summary.runId,
   users,
   new Map(profiles.map((p) => [p.email, p.collectedThrough])),
+  { prefetchStoredDays: true }, // as runCollection does
 );
 const collectedAt = performance.now();
 const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));

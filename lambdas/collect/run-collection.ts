@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pMap from 'p-map';
-import { dayOfTimestamp, plusDays, utcToday } from '../calendar/days.ts';
+import { dayOfTimestamp, daysBetween, plusDays, utcToday } from '../calendar/days.ts';
 import type { E2User } from '../e2/resources/users.ts';
 import {
   type ExportDeps,
@@ -134,14 +134,35 @@ export async function collectUsers(
   users: readonly E2User[],
   /** Each user's catch-up cursor (`collectedThrough` from the directory). */
   cursors: ReadonlyMap<string, string | null>,
+  /**
+   * Read what is already stored for every user at once, one index query per day. Right when the
+   * batch is (nearly) every user, as on a laptop; a Lambda batch of a few users queries per user.
+   */
+  options: { prefetchStoredDays?: boolean } = {},
 ): Promise<UserRunOutcome[]> {
   const today = utcToday(deps.now());
+  const storedDays = await storedDaysLookup(
+    deps,
+    request,
+    today,
+    users,
+    cursors,
+    options.prefetchStoredDays ?? false,
+  );
   let done = 0;
   const before = { ...deps.e2.stats };
   const outcomes = await pMap(
     users,
     async (user): Promise<UserRunOutcome> => {
-      const outcome = await collectOne(deps, request, runId, today, user, cursors.get(user.email) ?? null);
+      const outcome = await collectOne(
+        deps,
+        request,
+        runId,
+        today,
+        user,
+        cursors.get(user.email) ?? null,
+        storedDays,
+      );
       done++;
       deps.onProgress?.({
         usersDone: done,
@@ -162,6 +183,31 @@ export async function collectUsers(
   return outcomes;
 }
 
+type StoredDaysLookup = (email: string, range: { from: string; to: string }) => Promise<Set<string>>;
+
+const MAX_PREFETCH_DAYS = 93;
+
+async function storedDaysLookup(
+  deps: RunDeps,
+  request: CollectionRequest,
+  today: string,
+  users: readonly E2User[],
+  cursors: ReadonlyMap<string, string | null>,
+  prefetch: boolean,
+): Promise<StoredDaysLookup> {
+  const perUser: StoredDaysLookup = (email, range) => deps.ledger.storedDays(email, range.from, range.to);
+  const ranges = users
+    .filter((u) => u.is_signed_up)
+    .map((u) => userRange(request, today, deps.settings, cursors.get(u.email) ?? null));
+  if (!prefetch || ranges.length === 0) return perUser;
+  const from = ranges.reduce((min, r) => (r.from < min ? r.from : min), ranges[0]!.from);
+  const to = ranges.reduce((max, r) => (r.to > max ? r.to : max), ranges[0]!.to);
+  if (daysBetween(from, to).length > MAX_PREFETCH_DAYS) return perUser;
+  const byUser = await deps.ledger.storedDaysByUser(from, to);
+  return async (email, range) =>
+    new Set([...(byUser.get(email) ?? [])].filter((d) => d >= range.from && d <= range.to));
+}
+
 async function collectOne(
   deps: RunDeps,
   request: CollectionRequest,
@@ -169,6 +215,7 @@ async function collectOne(
   today: string,
   user: E2User,
   cursor: string | null,
+  storedDaysOf: StoredDaysLookup,
 ): Promise<UserRunOutcome> {
   const base = {
     runId,
@@ -183,7 +230,7 @@ async function collectOne(
   const range = userRange(request, today, deps.settings, cursor);
   let days: string[] = [];
   try {
-    const stored = await deps.ledger.storedDays(user.email, range.from, range.to);
+    const stored = await storedDaysOf(user.email, range);
     days = daysToCollect(range, today, deps.settings, stored);
     if (days.length === 0) return { ...base, outcome: 'stored' };
     const result = await collectUser(deps, {
@@ -289,7 +336,9 @@ export async function completeRun(
   const { summary, users, profiles } = started;
   const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
   try {
-    const outcomes = await collectUsers(deps, request, summary.runId, users, cursors);
+    const outcomes = await collectUsers(deps, request, summary.runId, users, cursors, {
+      prefetchStoredDays: true,
+    });
     const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
     return { summary: finished, outcomes };
   } catch (error) {

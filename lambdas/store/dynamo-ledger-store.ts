@@ -64,6 +64,26 @@ export class DynamoLedgerStore implements LedgerStore {
     return days;
   }
 
+  async storedDaysByUser(from: string, to: string): Promise<Map<string, Set<string>>> {
+    const byUser = new Map<string, Set<string>>();
+    for (let day = from; day <= to; day = plusDays(day, 1)) {
+      for await (const items of this.#query({
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.day(day) },
+        ProjectionExpression: 'email',
+      })) {
+        for (const item of items) {
+          const email = item.email as string;
+          const days = byUser.get(email) ?? new Set<string>();
+          days.add(day);
+          byUser.set(email, days);
+        }
+      }
+    }
+    return byUser;
+  }
+
   async snapshotsForUser(email: string, from: string, to: string): Promise<UsageSnapshot[]> {
     const out: UsageSnapshot[] = [];
     for await (const items of this.#query({

@@ -111,6 +111,8 @@ export interface LedgerStore {
   putSnapshots(snapshots: readonly UsageSnapshot[]): Promise<void>;
   /** The days in [from, to] that have a stored snapshot for the user. */
   storedDays(email: string, from: string, to: string): Promise<Set<string>>;
+  /** Every user's stored days in [from, to], read from the per-day index (one query per day, not per user). */
+  storedDaysByUser(from: string, to: string): Promise<Map<string, Set<string>>>;
   snapshotsForUser(email: string, from: string, to: string): Promise<UsageSnapshot[]>;
   /** Every snapshot of one day, in email order, a page at a time. */
   snapshotsForDay(day: string): AsyncIterable<UsageSnapshot[]>;
