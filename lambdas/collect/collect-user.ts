@@ -16,6 +16,8 @@ export type CollectDeps = {
   readonly now: () => Date;
   /** Attempts per user-day for failures that may pass (after the transport's own retries). */
   readonly dayAttempts?: number;
+  /** Shares BatchWriteItem calls between users collected at once; the ledger directly when absent. */
+  readonly snapshotWriter?: { put(items: readonly UsageSnapshot[]): Promise<void> };
 };
 
 export type CollectUserInput = {
@@ -102,7 +104,8 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
       });
     }
   }
-  if (stored.length > 0) await deps.ledger.putSnapshots(stored);
+  if (stored.length > 0)
+    await (deps.snapshotWriter ? deps.snapshotWriter.put(stored) : deps.ledger.putSnapshots(stored));
   return { stored, failures, activityRows };
 }
 

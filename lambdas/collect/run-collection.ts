@@ -9,6 +9,7 @@ import {
   writeDailyUsage,
 } from '../reports/daily-exports.ts';
 import type { DayFailure, ObjectStore, RunSummary, UserProfile, UserRunOutcome } from '../store/ports.ts';
+import { SnapshotBatcher } from '../store/snapshot-batcher.ts';
 import { type CollectDeps, collectUser, failureOf } from './collect-user.ts';
 import { type CollectionRequest, daysToCollect, runRange, userRange, type WindowSettings } from './window.ts';
 
@@ -149,13 +150,15 @@ export async function collectUsers(
     cursors,
     options.prefetchStoredDays ?? false,
   );
+  // Users collected at once share BatchWriteItem calls for their snapshots.
+  const batched: RunDeps = { ...deps, snapshotWriter: new SnapshotBatcher(deps.ledger) };
   let done = 0;
   const before = { ...deps.e2.stats };
   const outcomes = await pMap(
     users,
     async (user): Promise<UserRunOutcome> => {
       const outcome = await collectOne(
-        deps,
+        batched,
         request,
         runId,
         today,
