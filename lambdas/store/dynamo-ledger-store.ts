@@ -85,14 +85,13 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async snapshotsForUser(email: string, from: string, to: string): Promise<UsageSnapshot[]> {
-    const out: UsageSnapshot[] = [];
-    for await (const items of this.#query({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': keys.user(email), ':from': keys.day(from), ':to': keys.day(to) },
-    })) {
-      out.push(...items.map(toSnapshot));
-    }
-    return out;
+    return this.#queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': keys.user(email), ':from': keys.day(from), ':to': keys.day(to) },
+      },
+      toSnapshot,
+    );
   }
 
   async *snapshotsForDay(day: string): AsyncIterable<UsageSnapshot[]> {
@@ -111,21 +110,19 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async #updateProfile(p: Omit<UserProfile, 'collectedThrough'>): Promise<void> {
-    {
-      const fields = { gsi1pk: keys.directory, gsi1sk: p.email, type: 'profile', ...p };
-      const names = Object.keys(fields);
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: keys.user(p.email), sk: keys.profile },
-          UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
-          ExpressionAttributeValues: Object.fromEntries(
-            names.map((n, i) => [`:v${i}`, fields[n as keyof typeof fields]]),
-          ),
-        }),
-      );
-    }
+    const fields = { gsi1pk: keys.directory, gsi1sk: p.email, type: 'profile', ...p };
+    const names = Object.keys(fields);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: keys.user(p.email), sk: keys.profile },
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+        ExpressionAttributeValues: Object.fromEntries(
+          names.map((n, i) => [`:v${i}`, fields[n as keyof typeof fields]]),
+        ),
+      }),
+    );
   }
 
   async advanceCursor(email: string, day: string): Promise<void> {
@@ -146,15 +143,14 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async listProfiles(): Promise<UserProfile[]> {
-    const out: UserProfile[] = [];
-    for await (const items of this.#query({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.directory },
-    })) {
-      out.push(...items.map((i) => ({ collectedThrough: null, ...strip(i) }) as UserProfile));
-    }
-    return out;
+    return this.#queryAll(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.directory },
+      },
+      (i) => ({ collectedThrough: null, ...strip(i) }) as UserProfile,
+    );
   }
 
   async putRun(run: RunSummary): Promise<void> {
@@ -213,14 +209,13 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async userOutcomes(runId: string): Promise<UserRunOutcome[]> {
-    const out: UserRunOutcome[] = [];
-    for await (const items of this.#query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
-      ExpressionAttributeValues: { ':pk': keys.run(runId), ':user': 'USER#' },
-    })) {
-      out.push(...items.map((i) => strip(i) as UserRunOutcome));
-    }
-    return out;
+    return this.#queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
+        ExpressionAttributeValues: { ':pk': keys.run(runId), ':user': 'USER#' },
+      },
+      (i) => strip(i) as UserRunOutcome,
+    );
   }
 
   async invoiceNumbers(month: string): Promise<Map<string, number>> {
@@ -247,36 +242,25 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async invoiceVersions(month: string): Promise<InvoiceVersion[]> {
-    const out: InvoiceVersion[] = [];
-    for await (const items of this.#query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-      ExpressionAttributeValues: { ':pk': keys.invoices(month), ':v': 'VERSION#' },
-      ConsistentRead: true,
-    })) {
-      out.push(...items.map((i) => strip(i) as InvoiceVersion));
-    }
-    return out;
+    return this.#queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+        ExpressionAttributeValues: { ':pk': keys.invoices(month), ':v': 'VERSION#' },
+        ConsistentRead: true,
+      },
+      (i) => strip(i) as InvoiceVersion,
+    );
   }
 
   claimInvoiceVersion(version: InvoiceVersion): Promise<boolean> {
-    return this.#claim({
-      pk: keys.invoices(version.month),
-      sk: keys.invoiceVersion(version.version),
-      type: 'invoice-version',
-      ...version,
-    });
+    return this.#claim(invoiceVersionItem(version));
   }
 
   async completeInvoiceVersion(version: InvoiceVersion): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: {
-          pk: keys.invoices(version.month),
-          sk: keys.invoiceVersion(version.version),
-          type: 'invoice-version',
-          ...version,
-        },
+        Item: invoiceVersionItem(version),
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
@@ -299,12 +283,11 @@ export class DynamoLedgerStore implements LedgerStore {
   async auditRecords(from: string, to: string): Promise<AuditRecord[]> {
     const out: AuditRecord[] = [];
     for (let day = from; day <= to; day = plusDays(day, 1)) {
-      for await (const items of this.#query({
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.audit(day) },
-      })) {
-        out.push(...items.map((i) => strip(i) as AuditRecord));
-      }
+      const records = await this.#queryAll(
+        { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.audit(day) } },
+        (i) => strip(i) as AuditRecord,
+      );
+      out.push(...records);
     }
     return out;
   }
@@ -324,6 +307,16 @@ export class DynamoLedgerStore implements LedgerStore {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
+  }
+
+  /** Every item of a query, all pages, mapped. */
+  async #queryAll<T>(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    map: (item: Record<string, unknown>) => T,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for await (const items of this.#query(input)) out.push(...items.map(map));
+    return out;
   }
 
   async *#query(input: Omit<QueryCommandInput, 'TableName'>): AsyncIterable<Record<string, unknown>[]> {
@@ -360,4 +353,13 @@ function strip(item: Record<string, unknown>): Record<string, unknown> {
 
 function toSnapshot(item: Record<string, unknown>): UsageSnapshot {
   return strip(item) as UsageSnapshot;
+}
+
+function invoiceVersionItem(version: InvoiceVersion): Record<string, unknown> {
+  return {
+    pk: keys.invoices(version.month),
+    sk: keys.invoiceVersion(version.version),
+    type: 'invoice-version',
+    ...version,
+  };
 }
