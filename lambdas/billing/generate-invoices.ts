@@ -243,7 +243,11 @@ function missingDays(
   for (const [index, day] of days.entries()) {
     for (const p of expectedUsers(profiles, day)) {
       const bits = aggregates.get(p.email)?.dayBits ?? 0n;
-      if ((bits & (1n << BigInt(index))) === 0n) missing.set(p.email, [...(missing.get(p.email) ?? []), day]);
+      if ((bits & (1n << BigInt(index))) === 0n) {
+        const days = missing.get(p.email) ?? [];
+        days.push(day);
+        missing.set(p.email, days);
+      }
     }
   }
   return [...missing.entries()]
@@ -339,10 +343,25 @@ async function* invoiceCsv(
   }
 }
 
+/** Summed in the order of SUMMARY_COLUMNS' money columns. */
+const SUMMED_AMOUNTS = [
+  'storageAmount',
+  'downloadAmount',
+  'uploadAmount',
+  'discount',
+  'minimumAdjustment',
+  'subtotal',
+  'tax',
+  'total',
+] as const;
+
 function summaryCsv(lines: readonly InvoiceLine[], card: RateCard): string {
   const c = card.currency;
-  const sum = (pick: (a: InvoiceAmounts) => InstanceType<typeof Dec>) =>
-    lines.reduce((t, l) => t.plus(pick(l.amounts)), new Dec(0));
+  const total = (field: (typeof SUMMED_AMOUNTS)[number]) =>
+    formatMoney(
+      lines.reduce((t, l) => t.plus(l.amounts[field]), new Dec(0)),
+      c,
+    );
   const tbMonths = lines
     .reduce((t, l) => t.plus(l.amounts.avgStorageBytes), new Dec(0))
     .div(UNIT_BYTES.TB.toString());
@@ -356,38 +375,7 @@ function summaryCsv(lines: readonly InvoiceLine[], card: RateCard): string {
         tbMonths.toFixed(6),
         lines.reduce((t, l) => t + l.usage.downloadedSum, 0n).toString(),
         lines.reduce((t, l) => t + l.usage.uploadedSum, 0n).toString(),
-        formatMoney(
-          sum((a) => a.storageAmount),
-          c,
-        ),
-        formatMoney(
-          sum((a) => a.downloadAmount),
-          c,
-        ),
-        formatMoney(
-          sum((a) => a.uploadAmount),
-          c,
-        ),
-        formatMoney(
-          sum((a) => a.discount),
-          c,
-        ),
-        formatMoney(
-          sum((a) => a.minimumAdjustment),
-          c,
-        ),
-        formatMoney(
-          sum((a) => a.subtotal),
-          c,
-        ),
-        formatMoney(
-          sum((a) => a.tax),
-          c,
-        ),
-        formatMoney(
-          sum((a) => a.total),
-          c,
-        ),
+        ...SUMMED_AMOUNTS.map(total),
       ],
     ])
   );
