@@ -1,5 +1,4 @@
 // `npm run drill [-- --quick]`: fault drills on the embedded default. Each ends with `lost user-days: N`.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,7 @@ import { S3ObjectStore } from '../lambdas/store/s3-object-store.ts';
 import { activityCount } from '../local/simulator/dataset.ts';
 import type { E2Simulator, FaultSettings } from '../local/simulator/server.ts';
 import { type LocalStores, startLocalStores } from '../local/stores/local-stores.ts';
-import { BENCH_TOKEN, withSimulator } from './support.ts';
+import { BENCH_TOKEN, runCollectCli, withSimulator } from './support.ts';
 
 const opts = new Command()
   .option('--quick', 'small sizes (~20 s)')
@@ -145,37 +144,15 @@ await withSimulator({ users: USERS, seed: 22, latencyMs: 2 }, async (sim, url) =
   const dir = mkdtempSync(join(tmpdir(), 'e2l-drill-kill-'));
   const seed = opts.seed ?? Date.now() % 1000;
   const killAfter = 20 + ((seed * 7919) % (USERS * DAYS));
-  const cli = (kill?: number) =>
-    new Promise<string>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          join(import.meta.dirname, '../bin/e2-ledger.js'),
-          'collect',
-          '--from',
-          from,
-          '--to',
-          to,
-          '--data-dir',
-          dir,
-          '--concurrency',
-          '8',
-          '--json',
-        ],
-        {
-          env: { ...process.env, E2_API_URL: url, E2_API_TOKEN: BENCH_TOKEN, CI: 'true' },
-          stdio: ['ignore', 'ignore', 'ignore'],
-        },
-      );
-      const start = sim.stats.requests;
-      const timer =
-        kill === undefined
-          ? undefined
-          : setInterval(() => sim.stats.requests - start >= kill && child.kill('SIGKILL'), 2);
-      child.on('exit', (code, signal) => {
-        clearInterval(timer);
-        resolve(signal ?? `exit ${code}`);
-      });
+  const cli = (killAfterRequests?: number) =>
+    runCollectCli(sim, {
+      url,
+      token: BENCH_TOKEN,
+      from,
+      to,
+      dataDir: dir,
+      concurrency: 8,
+      ...(killAfterRequests === undefined ? {} : { killAfterRequests }),
     });
   const lines = [
     `killed after ${killAfter} API requests (seed ${seed}): ${await cli(killAfter)}`,

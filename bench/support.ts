@@ -90,3 +90,53 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/**
+ * Runs `e2-ledger collect` as a child process against the simulator, optionally SIGKILLing it once the
+ * simulator has answered `killAfterRequests` more requests. Resolves with the signal or `exit N`.
+ */
+export function runCollectCli(
+  sim: E2Simulator,
+  args: {
+    url: string;
+    token: string;
+    from: string;
+    to: string;
+    dataDir: string;
+    concurrency: number;
+    killAfterRequests?: number;
+  },
+): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, '../bin/e2-ledger.js'),
+        'collect',
+        '--from',
+        args.from,
+        '--to',
+        args.to,
+        '--data-dir',
+        args.dataDir,
+        '--concurrency',
+        String(args.concurrency),
+        '--json',
+      ],
+      {
+        env: { ...process.env, E2_API_URL: args.url, E2_API_TOKEN: args.token, CI: 'true' },
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    );
+    const start = sim.stats.requests;
+    const kill = args.killAfterRequests;
+    const timer =
+      kill === undefined
+        ? undefined
+        : setInterval(() => sim.stats.requests - start >= kill && child.kill('SIGKILL'), 2);
+    child.on('exit', (code, signal) => {
+      clearInterval(timer);
+      resolve(signal ?? `exit ${code}`);
+    });
+  });
+}

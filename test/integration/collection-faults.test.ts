@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCollectCli } from '../../bench/support.ts';
 import { daysBetween, minusDays, utcToday } from '../../lambdas/calendar/days.ts';
 import { runCollection } from '../../lambdas/collect/run-collection.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
@@ -93,43 +93,17 @@ describe('collection under failure', () => {
       rmSync(dataDir, { recursive: true, force: true });
     });
     const run = (killAfterRequests?: number) =>
-      new Promise<number | string>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [
-            'bin/e2-ledger.js',
-            'collect',
-            '--from',
-            from,
-            '--to',
-            to,
-            '--data-dir',
-            dataDir,
-            '--concurrency',
-            '4',
-            '--json',
-          ],
-          {
-            env: { ...process.env, E2_API_URL: url, E2_API_TOKEN: TEST_TOKEN, CI: 'true' },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        child.stdout.resume();
-        child.stderr.resume();
-        let timer: NodeJS.Timeout | undefined;
-        if (killAfterRequests !== undefined) {
-          const start = sim.stats.requests;
-          timer = setInterval(() => {
-            if (sim.stats.requests - start >= killAfterRequests) child.kill('SIGKILL');
-          }, 5);
-        }
-        child.on('exit', (code, signal) => {
-          clearInterval(timer);
-          resolve(signal ?? code ?? -1);
-        });
+      runCollectCli(sim, {
+        url,
+        token: TEST_TOKEN,
+        from,
+        to,
+        dataDir,
+        concurrency: 4,
+        ...(killAfterRequests === undefined ? {} : { killAfterRequests }),
       });
     expect(await run(60)).toBe('SIGKILL');
-    expect(await run()).toBe(0);
+    expect(await run()).toBe('exit 0');
 
     const env = await startLedger({ today, users: 1 }, dataDir);
     stops.unshift(env.stop);
