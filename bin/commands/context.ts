@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { join } from 'node:path';
 import { E2Client } from '../../lambdas/e2/client.ts';
 import { e2ConfigFromEnv } from '../../lambdas/e2/config.ts';
 import type { TransportOptions } from '../../lambdas/e2/transport.ts';
@@ -17,7 +17,7 @@ export type Stores = {
   readonly auditObjects?: ObjectStore;
   /** Human description of where data lives. */
   readonly where: string;
-  /** Local directory holding the report files, on the embedded default. */
+  /** The local directory holding the report files (s3rver keeps objects as files), on the embedded default. */
   readonly localReportsDir: string | null;
   close(): Promise<void>;
 };
@@ -73,12 +73,4 @@ export function openE2(options: TransportOptions = {}): E2Client {
 /** Human output on a terminal; plain when piped or under CI. */
 export function isInteractive(): boolean {
   return Boolean(process.stderr.isTTY) && !process.env.CI;
-}
-
-export async function streamToFile(stream: Readable, path: string): Promise<void> {
-  const { createWriteStream, mkdirSync } = await import('node:fs');
-  const { dirname } = await import('node:path');
-  const { pipeline } = await import('node:stream/promises');
-  mkdirSync(dirname(path), { recursive: true });
-  await pipeline(stream, createWriteStream(path));
 }

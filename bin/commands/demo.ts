@@ -51,7 +51,7 @@ export function registerDemo(program: Command) {
         );
         say(`  audit:       audit/activity/YYYY/MM/DD/activity-YYYY-MM-DD.csv`);
         say(`  invoices:    invoices/YYYY-MM/vN/invoices-YYYY-MM.csv (below)`);
-        if (stores.localReportsDir) say(`  on disk:     ${stores.localReportsDir}/${'e2-ledger-reports'}/`);
+        if (stores.localReportsDir) say(`  on disk:     ${stores.localReportsDir}/`);
         say(
           `  download a month: npx e2-ledger reports download --month ${from.slice(0, 7)} --out reports-out --data-dir ${opts.dataDir}`,
         );

@@ -1,7 +1,10 @@
-import { join, normalize } from 'node:path';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { monthReports } from '../../lambdas/reports/month-reports.ts';
-import { DEFAULT_DATA_DIR, openStores, streamToFile } from './context.ts';
+import { DEFAULT_DATA_DIR, openStores } from './context.ts';
 import { month } from './options.ts';
 
 export function registerReports(program: Command) {
@@ -33,4 +36,9 @@ export function registerReports(program: Command) {
         await stores.close();
       }
     });
+}
+
+async function streamToFile(stream: Readable, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await pipeline(stream, createWriteStream(path));
 }

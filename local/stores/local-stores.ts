@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -44,7 +45,7 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
   const dynamoDir = options.dataDir ? join(options.dataDir, 'dynamodb') : undefined;
   const s3Directory = options.dataDir
     ? join(options.dataDir, 's3')
-    : join((await import('node:os')).tmpdir(), `e2-ledger-s3-${process.pid}-${Date.now()}`);
+    : join(tmpdir(), `e2-ledger-s3-${process.pid}-${Date.now()}`);
   if (dynamoDir) mkdirSync(dynamoDir, { recursive: true });
   mkdirSync(s3Directory, { recursive: true });
 
@@ -81,12 +82,12 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
   let dynamo = await startDynamo(0);
   let s3 = await startS3(0);
   const dynamoPort = (dynamo.address() as AddressInfo).port;
-  const s3Address = { port: s3.port };
+  const s3Port = s3.port;
 
   const connection: StoreConnection = {
     region: 'us-east-1',
     dynamodbEndpoint: `http://127.0.0.1:${dynamoPort}`,
-    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
+    s3Endpoint: `http://127.0.0.1:${s3Port}`,
     credentials: LOCAL_CREDENTIALS,
     s3Credentials: LOCAL_CREDENTIALS,
     s3PathStyle: true,
@@ -117,7 +118,7 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
       } else {
         await closeS3(s3.server);
         await down();
-        s3 = await startS3(s3Address.port);
+        s3 = await startS3(s3Port);
       }
     },
   };
