@@ -56,7 +56,7 @@ export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = proce
     ledger: new DynamoLedgerStore(db, local.table),
     objects: new S3ObjectStore(s3, local.bucket),
     where: `embedded default under ${dataDir}/ (local DynamoDB and S3)`,
-    localReportsDir: local.s3Directory,
+    localReportsDir: join(local.s3Directory, local.bucket),
     async close() {
       db.destroy();
       s3.destroy();
