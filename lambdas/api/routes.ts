@@ -6,7 +6,8 @@ import { createAccessKeyInput } from '../e2/resources/access-keys.ts';
 import { addCnameInput, updateCnameInput } from '../e2/resources/cnames.ts';
 import { corsInput } from '../e2/resources/storage.ts';
 import { createSubuserInput, inviteSubuserInput, updateSubuserInput } from '../e2/resources/subusers.ts';
-import { email, isoDate, personName, regionKey, storageDn } from '../e2/schemas.ts';
+import { createUserInput } from '../e2/resources/users.ts';
+import { email, isoDate, regionKey, storageDn } from '../e2/schemas.ts';
 import { monthReports } from '../reports/month-reports.ts';
 import type { LedgerStore, ObjectStore } from '../store/ports.ts';
 import { HttpError } from './http-error.ts';
@@ -80,20 +81,10 @@ export const routes: readonly Route[] = [
     method: 'POST',
     path: '/users',
     summary: 'Create a customer account (password in plain text; sent base64-encoded)',
-    body: z
-      .object({
-        email,
-        password: plainPassword,
-        first_name: personName,
-        last_name: personName.optional(),
-        quota_gb: z
-          .number()
-          .int()
-          .nonnegative()
-          .max(2 ** 31 - 1),
-        email_notification: z.boolean().optional(),
-      })
-      .strict(),
+    // The client's schema, with the password in plain text and the quota named for its unit.
+    body: createUserInput
+      .omit({ password: true, quota: true })
+      .extend({ password: plainPassword, quota_gb: createUserInput.shape.quota }),
     mutating: true,
     target: (i) => String(i.body.email),
     handle: async (ctx, { body }) => {

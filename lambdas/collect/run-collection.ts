@@ -203,8 +203,9 @@ async function storedDaysLookup(
     .filter((u) => u.is_signed_up)
     .map((u) => userRange(request, today, deps.settings, cursors.get(u.email) ?? null));
   if (!prefetch || ranges.length === 0) return perUser;
-  const from = ranges.reduce((min, r) => (r.from < min ? r.from : min), ranges[0]!.from);
-  const to = ranges.reduce((max, r) => (r.to > max ? r.to : max), ranges[0]!.to);
+  const bounds = ranges.flatMap((r) => [r.from, r.to]).sort(); // yyyy-MM-dd sorts as dates
+  const from = bounds[0]!;
+  const to = bounds.at(-1)!;
   if (daysBetween(from, to).length > MAX_PREFETCH_DAYS) return perUser;
   const byUser = await deps.ledger.storedDaysByUser(from, to);
   return async (email, range) =>
