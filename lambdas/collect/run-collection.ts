@@ -75,7 +75,8 @@ export async function startRun(
     users = await deps.e2.users.list();
   } catch (error) {
     summary.status = 'failed';
-    summary.error = `listing users failed: ${failureOf(error).code}: ${failureOf(error).message}`;
+    const { code, message } = failureOf(error);
+    summary.error = `listing users failed: ${code}: ${message}`;
     summary.finishedAt = deps.now().toISOString();
     await deps.ledger.putRun(summary);
     throw new RunFailedError(summary);
