@@ -12,7 +12,11 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ObjectStore, StoredObject } from './ports.ts';
 
-/** Reports on S3 (s3rver locally). Streams go up as multipart uploads of 5 MiB parts, two in flight. */
+/**
+ * Reports on S3 (s3rver locally). Streams go up as multipart uploads of 5 MiB parts, two in flight.
+ * Every PUT and every part carries a SHA-256 checksum: S3 refuses uploads into a bucket with a default
+ * Object Lock retention (the audit bucket) without one, and it makes S3 verify what we hashed.
+ */
 export class S3ObjectStore implements ObjectStore {
   constructor(
     private readonly s3: S3Client,
@@ -37,7 +41,13 @@ export class S3ObjectStore implements ObjectStore {
     );
     const upload = new Upload({
       client: this.s3,
-      params: { Bucket: this.bucket, Key: key, Body: tee, ContentType: contentType },
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: tee,
+        ContentType: contentType,
+        ChecksumAlgorithm: 'SHA256',
+      },
       partSize: 5 * 1024 * 1024,
       queueSize: 2,
       leavePartsOnError: false,
@@ -48,10 +58,18 @@ export class S3ObjectStore implements ObjectStore {
 
   async putText(key: string, text: string, contentType: string): Promise<StoredObject> {
     const body = Buffer.from(text, 'utf8');
+    const digest = createHash('sha256').update(body).digest();
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ChecksumAlgorithm: 'SHA256',
+        ChecksumSHA256: digest.toString('base64'),
+      }),
     );
-    return { key, sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length };
+    return { key, sha256: digest.toString('hex'), bytes: body.length };
   }
 
   async getStream(key: string): Promise<Readable | null> {
