@@ -204,7 +204,7 @@ await withSimulator({ users: 20, seed: 9, today: TODAY, latencyMs: 0 }, async (_
     e2,
     ledger: new DynamoLedgerStore(db, stores.table),
     objects: new S3ObjectStore(s3, stores.bucket),
-    launcher: { start: async () => ({ runId: 'x' }) },
+    launcher: { start: async () => ({ executionArn: null }) },
     now: () => new Date(),
   };
   const n = quick ? 500 : 2_000;
@@ -237,6 +237,7 @@ await withSimulator({ users: 20, seed: 9, today: TODAY, latencyMs: 0 }, async (_
         contentType: undefined,
         body: null,
         principal: 'bench',
+        role: 'admin',
         requestId: String(i),
       },
       { error: () => {} },

@@ -18,7 +18,7 @@ export function registerServe(program: Command) {
     .option('--data-dir <dir>', 'where the embedded default keeps its data', DEFAULT_DATA_DIR)
     .addHelpText(
       'after',
-      '\nReads E2_API_URL, E2_API_TOKEN and E2L_ADMIN_TOKENS (name:token pairs, comma-separated). Routes: GET /openapi.json.',
+      '\nReads E2_API_URL, E2_API_TOKEN and E2L_ADMIN_TOKENS (name:role:token entries, comma-separated; role viewer, operator or admin). Routes: GET /openapi.json.',
     )
     .action(async (opts: { port: number; host: string; dataDir: string }) => {
       const tokens = parseAdminTokens(process.env.E2L_ADMIN_TOKENS);

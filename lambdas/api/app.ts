@@ -2,9 +2,10 @@ import type { z } from 'zod';
 import { E2Error } from '../e2/errors.ts';
 import type { AuditRecord } from '../store/ports.ts';
 import { httpErrorFromE2 } from './error-mapping.ts';
-import { badRequest, HttpError } from './http-error.ts';
+import { badRequest, errorBody, HttpError, JSON_HEADERS } from './http-error.ts';
 import { openApiDocument } from './openapi.ts';
 import { redactSecrets } from './redact.ts';
+import { type Role, roleAllows } from './roles.ts';
 import { type ApiContext, type Route, type RouteInput, routes } from './routes.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -18,6 +19,8 @@ export type ApiRequest = {
   readonly body: string | null;
   /** Authenticated caller (IAM principal ARN, or the admin token's name locally). */
   readonly principal: string;
+  /** The caller's role; null when the principal has none (then every route answers 403). */
+  readonly role: Role | null;
   readonly requestId: string;
 };
 
@@ -37,8 +40,13 @@ export async function handleApiRequest(
   log: AppLogger,
 ): Promise<ApiResponse> {
   try {
-    if (req.method === 'GET' && req.path === '/openapi.json') return json(200, openApiDocument());
+    if (req.method === 'GET' && req.path === '/openapi.json') {
+      if (!req.role) throw forbidden(req, 'viewer');
+      return json(200, openApiDocument());
+    }
     const match = matchRoute(req.method, req.path);
+    if (!req.role || !roleAllows(req.role, match.route.role))
+      return await refused(ctx, req, match.route, log);
     const input = parseInput(match.route, match.params, req);
     if (!match.route.mutating) {
       const result = await match.route.handle(ctx, input);
@@ -48,6 +56,33 @@ export async function handleApiRequest(
   } catch (error) {
     return errorResponse(error, req.requestId, log);
   }
+}
+
+function forbidden(req: ApiRequest, need: Role): HttpError {
+  return new HttpError(
+    403,
+    'forbidden',
+    req.role
+      ? `the ${req.role} role may not call ${req.method} ${req.path}; it needs ${need}`
+      : `${req.principal} has no e2-ledger role; ask an admin to grant one (viewer, operator or admin)`,
+  );
+}
+
+/** A call above the caller's role: refused before anything is parsed or sent, and on the audit trail. */
+async function refused(ctx: ApiContext, req: ApiRequest, route: Route, log: AppLogger): Promise<ApiResponse> {
+  const error = forbidden(req, route.role);
+  await ctx.ledger.putAudit({
+    at: ctx.now().toISOString(),
+    requestId: req.requestId,
+    principal: req.principal,
+    action: route.id,
+    target: req.path,
+    request: { method: req.method, path: req.path, role: req.role },
+    outcome: 'failed',
+    status: 403,
+    code: error.code,
+  });
+  return errorResponse(error, req.requestId, log);
 }
 
 async function audited(
@@ -200,20 +235,20 @@ function errorCode(error: unknown): string {
 export function errorResponse(error: unknown, requestId: string, log: AppLogger): ApiResponse {
   const http = error instanceof HttpError ? error : error instanceof E2Error ? httpErrorFromE2(error) : null;
   if (http?.expose) {
-    return json(
-      http.status,
-      {
-        error: {
+    return {
+      status: http.status,
+      headers: { ...JSON_HEADERS, ...http.details.headers },
+      body: errorBody(
+        {
           type: http.type,
           code: http.code,
           message: http.message,
           ...(http.details.errors ? { errors: http.details.errors } : {}),
           ...(http.details.source ? { source: http.details.source } : {}),
-          requestId,
         },
-      },
-      http.details.headers,
-    );
+        requestId,
+      ),
+    };
   }
   // Unexpected: logged by name and message (never the request body), answered without detail.
   log.error('unexpected error', {
@@ -221,20 +256,20 @@ export function errorResponse(error: unknown, requestId: string, log: AppLogger)
     name: (error as Error)?.name,
     message: (error as Error)?.message,
   });
-  return json(500, {
-    error: {
-      type: 'api_error',
-      code: 'internal_error',
-      message: 'internal error; quote the request id to support',
+  return {
+    status: 500,
+    headers: { ...JSON_HEADERS },
+    body: errorBody(
+      {
+        type: 'api_error',
+        code: 'internal_error',
+        message: 'internal error; quote the request id to support',
+      },
       requestId,
-    },
-  });
+    ),
+  };
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
-  return {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-    body: JSON.stringify(body),
-  };
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }

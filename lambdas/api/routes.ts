@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { daysBetween } from '../calendar/days.ts';
+import { newRunId, queuedRun, RUN_ID_PATTERN } from '../collect/run-collection.ts';
 import type { CollectionRequest } from '../collect/window.ts';
 import type { E2Client } from '../e2/client.ts';
 import { createAccessKeyInput } from '../e2/resources/access-keys.ts';
@@ -11,10 +12,14 @@ import { email, isoDate, regionKey, storageDn } from '../e2/schemas.ts';
 import { monthReports } from '../reports/month-reports.ts';
 import type { LedgerStore, ObjectStore } from '../store/ports.ts';
 import { HttpError } from './http-error.ts';
+import type { Role } from './roles.ts';
 
-/** Starts a backfill: Step Functions in AWS, an in-process run on a laptop. */
+/** Starts a backfill under the id the API already promised: Step Functions in AWS, in-process on a laptop. */
 export interface RunLauncher {
-  start(request: Extract<CollectionRequest, { kind: 'backfill' }>): Promise<{ runId: string }>;
+  start(
+    request: Extract<CollectionRequest, { kind: 'backfill' }>,
+    runId: string,
+  ): Promise<{ readonly executionArn: string | null }>;
 }
 
 export type ApiContext = {
@@ -35,6 +40,8 @@ export type RouteResult = { status: number; body: unknown };
 
 export type Route = {
   readonly id: string;
+  /** The least role that may call it (see roles.ts); the stack's IAM policies come from this too. */
+  readonly role: Role;
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   readonly summary: string;
@@ -70,6 +77,7 @@ const p = (input: RouteInput, name: string) => input.params[name]!;
 export const routes: readonly Route[] = [
   {
     id: 'users.list',
+    role: 'viewer',
     method: 'GET',
     path: '/users',
     summary: 'List every customer account',
@@ -78,6 +86,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'users.create',
+    role: 'operator',
     method: 'POST',
     path: '/users',
     summary: 'Create a customer account (password in plain text; sent base64-encoded)',
@@ -109,6 +118,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'users.disable',
+    role: 'operator',
     method: 'POST',
     path: '/users/{email}/disable',
     summary: 'Disable a customer account',
@@ -122,6 +132,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'users.enable',
+    role: 'operator',
     method: 'POST',
     path: '/users/{email}/enable',
     summary: 'Enable a disabled customer account',
@@ -135,6 +146,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'users.remove',
+    role: 'admin',
     method: 'DELETE',
     path: '/users/{email}',
     summary: 'Remove a disabled customer account and its data, permanently',
@@ -150,6 +162,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'users.usage',
+    role: 'viewer',
     method: 'GET',
     path: '/users/{email}/usage',
     summary: 'Daily usage: stored snapshots, or live from IDrive with live=true',
@@ -180,6 +193,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'users.activity',
+    role: 'operator',
     method: 'GET',
     path: '/users/{email}/activity',
     summary: 'One page (200 records) of the activity log, live from IDrive',
@@ -198,6 +212,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'regions.list',
+    role: 'viewer',
     method: 'GET',
     path: '/regions',
     summary: 'Every IDrive e2 region',
@@ -206,6 +221,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'userRegions.list',
+    role: 'viewer',
     method: 'GET',
     path: '/users/{email}/regions',
     summary: "A customer's enabled regions and storage DNs",
@@ -215,6 +231,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'userRegions.enable',
+    role: 'operator',
     method: 'POST',
     path: '/users/{email}/regions',
     summary: 'Enable a region for a customer; answers the new storage DN',
@@ -227,6 +244,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'userRegions.remove',
+    role: 'admin',
     method: 'DELETE',
     path: '/users/{email}/regions/{storageDn}',
     summary: "Remove a customer's region (deletes its data)",
@@ -242,6 +260,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'userRegions.setCors',
+    role: 'operator',
     method: 'PUT',
     path: '/users/{email}/regions/{storageDn}/cors',
     summary: 'Set CORS for a storage: "*" or up to 10 domains',
@@ -257,6 +276,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'accessKeys.list',
+    role: 'viewer',
     method: 'GET',
     path: '/users/{email}/regions/{storageDn}/access-keys',
     summary: 'Access keys of a storage (never their secrets)',
@@ -267,6 +287,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'accessKeys.create',
+    role: 'admin',
     method: 'POST',
     path: '/users/{email}/regions/{storageDn}/access-keys',
     summary: 'Create an access key; the secret is in this response only, never stored or logged',
@@ -286,6 +307,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'accessKeys.remove',
+    role: 'admin',
     method: 'DELETE',
     path: '/users/{email}/regions/{storageDn}/access-keys/{accessKeyId}',
     summary: 'Remove an access key',
@@ -301,6 +323,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'cnames.list',
+    role: 'viewer',
     method: 'GET',
     path: '/users/{email}/regions/{storageDn}/cnames',
     summary: 'CNAMEs of a storage',
@@ -310,6 +333,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'cnames.add',
+    role: 'operator',
     method: 'POST',
     path: '/users/{email}/regions/{storageDn}/cnames',
     summary: 'Add a CNAME with its certificate',
@@ -328,6 +352,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'cnames.update',
+    role: 'operator',
     method: 'PUT',
     path: '/users/{email}/regions/{storageDn}/cnames',
     summary: "Replace the storage's CNAME (by file_index when given) and its certificate",
@@ -346,6 +371,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'cnames.remove',
+    role: 'admin',
     method: 'DELETE',
     path: '/users/{email}/regions/{storageDn}/cnames/{cname}',
     summary: 'Remove a CNAME',
@@ -361,6 +387,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'subusers.list',
+    role: 'viewer',
     method: 'GET',
     path: '/users/{email}/subusers',
     summary: "A customer's sub-users (the path's email is the admin email)",
@@ -370,6 +397,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'subusers.create',
+    role: 'operator',
     method: 'POST',
     path: '/users/{email}/subusers',
     summary: 'Create a sub-user account (password in plain text; sent base64-encoded)',
@@ -385,6 +413,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'subusers.invite',
+    role: 'operator',
     method: 'POST',
     path: '/users/{email}/subusers/invitations',
     summary: 'Invite a sub-user by email',
@@ -403,6 +432,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'subusers.cancelInvite',
+    role: 'operator',
     method: 'DELETE',
     path: '/users/{email}/subusers/invitations/{subuserEmail}',
     summary: 'Cancel a pending sub-user invitation',
@@ -416,6 +446,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'subusers.update',
+    role: 'operator',
     method: 'PATCH',
     path: '/users/{email}/subusers/{subuserEmail}',
     summary: "Update a sub-user's permissions, access, SSO and sessions (only the fields given)",
@@ -435,6 +466,7 @@ export const routes: readonly Route[] = [
   ...(['disable', 'enable'] as const).map(
     (action): Route => ({
       id: `subusers.${action}`,
+      role: 'operator',
       method: 'POST',
       path: `/users/{email}/subusers/{subuserEmail}/${action}`,
       summary: `${action === 'disable' ? 'Disable' : 'Enable'} a sub-user`,
@@ -456,6 +488,7 @@ export const routes: readonly Route[] = [
   ),
   {
     id: 'subusers.remove',
+    role: 'admin',
     method: 'DELETE',
     path: '/users/{email}/subusers/{subuserEmail}',
     summary: 'Remove a disabled sub-user, permanently',
@@ -471,6 +504,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'subusers.activity',
+    role: 'operator',
     method: 'GET',
     path: '/users/{email}/subusers/{subuserEmail}/activity',
     summary: "One page of a sub-user's activity log",
@@ -491,6 +525,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'reports.list',
+    role: 'viewer',
     method: 'GET',
     path: '/reports',
     summary: "A month's reports with download links valid for 15 minutes",
@@ -506,6 +541,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'runs.start',
+    role: 'operator',
     method: 'POST',
     path: '/runs',
     summary: 'Start a backfill collection of from..to',
@@ -519,20 +555,28 @@ export const routes: readonly Route[] = [
       const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
       if (String(i.body.to) > yesterday)
         throw new HttpError(400, 'invalid_parameters', `to must be at most yesterday (${yesterday} UTC)`);
-      const started = await ctx.launcher.start({
-        kind: 'backfill',
-        from: String(i.body.from),
-        to: String(i.body.to),
-      });
-      return ok({ runId: started.runId, status: 'started' }, 202);
+      const request = { kind: 'backfill', from: String(i.body.from), to: String(i.body.to) } as const;
+      // The id is the run record's, the execution's name and what GET /runs/{runId} takes.
+      const runId = newRunId(ctx.now());
+      const queued = queuedRun(runId, request, ctx.now());
+      await ctx.ledger.putRun(queued);
+      let started: { executionArn: string | null };
+      try {
+        started = await ctx.launcher.start(request, runId);
+      } catch (error) {
+        await ctx.ledger.putRun({ ...queued, status: 'failed', error: 'the run could not be started' });
+        throw error;
+      }
+      return ok({ runId, executionArn: started.executionArn, status: 'queued' }, 202);
     },
   },
   {
     id: 'runs.get',
+    role: 'viewer',
     method: 'GET',
     path: '/runs/{runId}',
     summary: "A run's summary and per-user failures",
-    params: z.object({ runId: z.string().regex(/^[0-9TZ]+-[0-9a-f]{6}$/, 'is not a run id') }),
+    params: z.object({ runId: z.string().regex(RUN_ID_PATTERN, 'is not a run id') }),
     mutating: false,
     handle: async (ctx, i) => {
       const run = await ctx.ledger.getRun(p(i, 'runId'));
@@ -543,6 +587,7 @@ export const routes: readonly Route[] = [
   },
   {
     id: 'audit.list',
+    role: 'admin',
     method: 'GET',
     path: '/audit',
     summary: 'Audit records of admin changes, oldest first',

@@ -39,18 +39,27 @@ export function newRunId(now: Date): string {
     .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Step 1: open the run record, list every user and refresh the user directory. */
-export async function startRun(
-  deps: RunDeps,
-  request: CollectionRequest,
-  /** Given when the caller already promised an id (the admin API's backfills). */
-  runId?: string,
-): Promise<{ summary: RunSummary; users: E2User[]; profiles: UserProfile[] }> {
-  const now = deps.now();
-  const range = runRange(request, utcToday(now), deps.settings);
-  const summary: RunSummary = {
-    runId: runId ?? newRunId(now),
-    kind: request.kind,
+export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
+
+/** A run record before it starts: what the admin API stores when it asks for a backfill. */
+export function queuedRun(
+  runId: string,
+  request: Extract<CollectionRequest, { kind: 'backfill' }>,
+  now: Date,
+): RunSummary {
+  return { ...emptyRun(runId, request.kind, now, request), status: 'queued' };
+}
+
+function emptyRun(
+  runId: string,
+  kind: RunSummary['kind'],
+  now: Date,
+  range: { from: string; to: string },
+): RunSummary {
+  return {
+    runId,
+    kind,
+    executionArn: null,
     startedAt: now.toISOString(),
     finishedAt: null,
     from: range.from,
@@ -66,7 +75,27 @@ export async function startRun(
     apiRequests: 0,
     apiRetries: 0,
     exportedDays: [],
+    catchUpDays: [],
     error: null,
+  };
+}
+
+/** Step 1: open the run record, list every user and refresh the user directory. */
+export async function startRun(
+  deps: RunDeps,
+  request: CollectionRequest,
+  ids: {
+    /** Given when the caller already promised an id (the admin API's backfills). */
+    readonly runId?: string | undefined;
+    /** The Step Functions execution running it, in AWS. */
+    readonly executionArn?: string | undefined;
+  } = {},
+): Promise<{ summary: RunSummary; users: E2User[]; profiles: UserProfile[] }> {
+  const now = deps.now();
+  const range = runRange(request, utcToday(now), deps.settings);
+  const summary: RunSummary = {
+    ...emptyRun(ids.runId ?? newRunId(now), request.kind, now, range),
+    executionArn: ids.executionArn ?? null,
   };
   await deps.ledger.putRun(summary);
   let users: E2User[];
@@ -308,6 +337,7 @@ export async function finalizeRun(
   } catch (error) {
     summary.error = `exports failed: ${failureOf(error).code}: ${failureOf(error).message}`;
   }
+  summary.catchUpDays = [...days].filter((d) => d < summary.from).sort();
   summary.usersCollected = outcomes.filter((o) => o.outcome === 'stored').length;
   summary.usersSkipped = outcomes.filter((o) => o.outcome === 'skipped').length;
   summary.usersFailed = outcomes.filter((o) => o.outcome === 'failed' || o.outcome === 'partial').length;
@@ -322,6 +352,51 @@ export async function finalizeRun(
   summary.finishedAt = deps.now().toISOString();
   await deps.ledger.putRun(summary);
   return summary;
+}
+
+/**
+ * Outcomes for the users a run listed but never collected: their batch failed outright (a Lambda
+ * error past its retries, tolerated by the Distributed Map). Each day the run planned for them and
+ * that is not stored is recorded failed, so the run says so and the next run collects it.
+ */
+export async function outcomesOfUncollected(
+  deps: Pick<RunDeps, 'ledger' | 'settings'>,
+  summary: RunSummary,
+  listed: readonly (E2User & { collectedThrough: string | null })[],
+  outcomes: readonly UserRunOutcome[],
+): Promise<UserRunOutcome[]> {
+  const seen = new Set(outcomes.map((o) => o.email));
+  const request: CollectionRequest =
+    summary.kind === 'nightly'
+      ? { kind: 'nightly' }
+      : { kind: 'backfill', from: summary.from, to: summary.to };
+  const today = utcToday(new Date(summary.startedAt));
+  const missing: UserRunOutcome[] = [];
+  for (const user of listed) {
+    if (seen.has(user.email)) continue;
+    const base = { runId: summary.runId, email: user.email, daysStored: 0, activityRows: 0 };
+    if (!user.is_signed_up) {
+      missing.push({ ...base, outcome: 'skipped', reason: 'not_signed_up', daysPlanned: [], failures: [] });
+      continue;
+    }
+    const range = userRange(request, today, deps.settings, user.collectedThrough);
+    const stored = await deps.ledger.storedDays(user.email, range.from, range.to);
+    const days = daysToCollect(range, today, deps.settings, stored).filter((d) => !stored.has(d));
+    missing.push({
+      ...base,
+      outcome: days.length === 0 ? 'stored' : 'failed',
+      reason: null,
+      daysPlanned: days,
+      failures: days.map((day) => ({
+        day,
+        code: 'batch_failed',
+        message: 'the batch collecting this user failed after its retries; the next run collects the day',
+        attempts: 1,
+      })),
+    });
+  }
+  if (missing.length > 0) await deps.ledger.putUserOutcomes(missing);
+  return missing;
 }
 
 /** The days whose exports a run (re)writes: its whole range, plus any catch-up day a user planned. */

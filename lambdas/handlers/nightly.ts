@@ -1,6 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { collectUsers, exportDays, finalizeRun, type RunDeps, startRun } from '../collect/run-collection.ts';
+import {
+  collectUsers,
+  exportDays,
+  finalizeRun,
+  outcomesOfUncollected,
+  RUN_ID_PATTERN,
+  type RunDeps,
+  startRun,
+} from '../collect/run-collection.ts';
 import type { CollectionRequest } from '../collect/window.ts';
 import { userSchema } from '../e2/resources/users.ts';
 import { isoDate } from '../e2/schemas.ts';
@@ -15,9 +23,18 @@ const requestSchema = z
   ])
   .default({ kind: 'nightly' });
 
-const runIdSchema = z.string().regex(/^[0-9TZ]+-[0-9a-f]{6}$/, 'is not a run id');
+const runIdSchema = z.string().regex(RUN_ID_PATTERN, 'is not a run id');
 
-const listUsersEvent = z.object({ request: requestSchema.optional(), runId: runIdSchema.optional() }).loose();
+/** The execution input: what the schedule sends, or a backfill with the id the admin API promised. */
+const executionInput = z
+  .object({ request: requestSchema.optional(), runId: runIdSchema.optional() })
+  .strict();
+
+/** The state machine passes `{ input, executionArn }`; a direct invocation may pass the input itself. */
+const listUsersEvent = z.union([
+  z.object({ input: executionInput, executionArn: z.string().min(1) }).strict(),
+  executionInput,
+]);
 
 /** A users-file item: the API's user plus the catch-up cursor from the directory. */
 const userItem = userSchema.extend({ collectedThrough: z.string().nullable() });
@@ -46,13 +63,18 @@ export const usersFileKey = (runId: string) => `runs/${runId}/users.json`;
 
 /** Opens the run, refreshes the directory, and writes the users file the Distributed Map reads. */
 export async function listUsers(event: unknown) {
-  const input = listUsersEvent.parse(event ?? {});
+  const parsed = listUsersEvent.parse(event ?? {});
+  const input = 'input' in parsed ? parsed.input : parsed;
+  const executionArn = 'executionArn' in parsed ? parsed.executionArn : undefined;
   const request: CollectionRequest = input.request ?? { kind: 'nightly' };
   const rt = runtime();
-  const { summary, users, profiles } = await startRun(await collectDeps(), request, input.runId);
+  const { summary, users, profiles } = await startRun(await collectDeps(), request, {
+    runId: input.runId,
+    executionArn,
+  });
   const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
   const items = users.map((u) => ({ ...u, collectedThrough: cursors.get(u.email) ?? null }));
-  await rt.objects.putText(usersFileKey(summary.runId), JSON.stringify(items), 'application/json');
+  await rt.runsObjects().putText(usersFileKey(summary.runId), JSON.stringify(items), 'application/json');
   logger.info('run started', {
     runId: summary.runId,
     users: users.length,
@@ -96,7 +118,18 @@ export async function finalize(event: unknown) {
   const rt = runtime();
   const summary = await rt.ledger.getRun(input.runId);
   if (!summary) throw new Error(`run ${input.runId} does not exist`);
-  const outcomes = await rt.ledger.userOutcomes(input.runId);
+  const collected = await rt.ledger.userOutcomes(input.runId);
+  // Users whose batch failed outright have no outcome yet: record their days as failed.
+  const listed = z
+    .array(userItem)
+    .parse(JSON.parse((await rt.runsObjects().getText(usersFileKey(input.runId))) ?? '[]'));
+  const uncollected = await outcomesOfUncollected(
+    { ledger: rt.ledger, settings: rt.config.settings },
+    summary,
+    listed,
+    collected,
+  );
+  const outcomes = [...collected, ...uncollected];
   const profiles = await rt.ledger.listProfiles();
   const deps = {
     ledger: rt.ledger,
@@ -114,6 +147,7 @@ export async function finalize(event: unknown) {
     runId: finished.runId,
     status: finished.status,
     userDaysFailed: finished.userDaysFailed,
+    usersInFailedBatches: uncollected.filter((o) => o.outcome === 'failed').length,
   });
   return { runId: finished.runId, status: finished.status, userDaysMissing: finished.userDaysFailed };
 }

@@ -62,6 +62,8 @@ function buildStores() {
     ledger: new DynamoLedgerStore(db, config.table),
     objects: new S3ObjectStore(s3, config.bucket),
     auditObjects: new S3ObjectStore(s3, config.auditBucket),
+    /** Run working files (the nightly's users file); only the nightly functions have the bucket. */
+    runsObjects: () => new S3ObjectStore(s3, requireEnv('E2L_RUNS_BUCKET')),
   };
 }
 

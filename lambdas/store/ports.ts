@@ -61,11 +61,15 @@ export type UserRunOutcome = {
 export type RunSummary = {
   readonly runId: string;
   readonly kind: 'nightly' | 'backfill';
+  /** The Step Functions execution that ran it, in AWS; null on a laptop. */
+  executionArn: string | null;
   readonly startedAt: string;
   finishedAt: string | null;
+  /** The run's window (a nightly: yesterday and the re-collection days; a backfill: its range). */
   readonly from: string;
   readonly to: string;
-  status: 'running' | 'succeeded' | 'failed';
+  /** `queued`: asked for (a backfill from the admin API) and not started yet. */
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
   users: number;
   usersCollected: number;
   usersSkipped: number;
@@ -77,6 +81,8 @@ export type RunSummary = {
   apiRetries: number;
   /** Days whose exports were written by this run. */
   exportedDays: string[];
+  /** Days before the window that users' catch-up cursors pulled in (nights that were missed). */
+  catchUpDays: string[];
   error: string | null;
 };
 

@@ -28,3 +28,18 @@ export const keys = {
   invoiceNumber: (n: number) => `NUMBER#${String(n).padStart(6, '0')}`,
   invoiceVersion: (v: number) => `VERSION#${String(v).padStart(4, '0')}`,
 } as const;
+
+/**
+ * Partition-key patterns for `dynamodb:LeadingKeys` conditions: what each function may touch is
+ * granted by these, so they must match `keys` above. Index queries are checked against the index's
+ * partition key (gsi1pk).
+ */
+export const KEY_PATTERNS = {
+  user: 'USER#*',
+  day: 'DAY#*',
+  directory: keys.directory,
+  run: 'RUN#*',
+  runs: keys.runs,
+  audit: 'AUDIT#*',
+  invoices: 'INVOICES#*',
+} as const;

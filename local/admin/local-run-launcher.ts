@@ -10,14 +10,12 @@ export class LocalRunLauncher implements RunLauncher {
     private readonly onError: (runId: string, error: unknown) => void,
   ) {}
 
-  async start(request: { kind: 'backfill'; from: string; to: string }): Promise<{ runId: string }> {
-    const started = await startRun(this.deps, request);
-    const work = completeRun(this.deps, request, started).catch((error) =>
-      this.onError(started.summary.runId, error),
-    );
+  async start(request: { kind: 'backfill'; from: string; to: string }, runId: string) {
+    const started = await startRun(this.deps, request, { runId });
+    const work = completeRun(this.deps, request, started).catch((error) => this.onError(runId, error));
     this.running.add(work);
     void work.finally(() => this.running.delete(work));
-    return { runId: started.summary.runId };
+    return { executionArn: null };
   }
 
   /** Waits for runs still going (server shutdown, tests). */

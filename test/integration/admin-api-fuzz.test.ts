@@ -106,7 +106,7 @@ describe('fuzzing every HTTP entry point', () => {
         const before = admin.env.sim.stats.requests;
         const response = await handleApiRequest(
           admin.ctx,
-          { ...r, principal: 'fuzz', requestId: 'fuzz-1' },
+          { ...r, principal: 'fuzz', role: 'admin', requestId: 'fuzz-1' },
           admin.log,
         );
         statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);

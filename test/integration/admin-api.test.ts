@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, roleAllows } from '../../lambdas/api/roles.ts';
 import { routes } from '../../lambdas/api/routes.ts';
-import { ADMIN_TOKEN, startAdmin } from '../support/admin.ts';
+import { ADMIN_TOKEN, OPERATOR_TOKEN, startAdmin, VIEWER_TOKEN } from '../support/admin.ts';
 
 const PEM_PUB = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
 const PEM_KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----';
@@ -331,17 +332,51 @@ describe('authentication', () => {
         token: 'wrong-token-0123456789abcdef',
       });
       expect([none.status, wrong.status]).toEqual([401, 401]);
-      expect(none.text).toBe(wrong.text);
+      const { requestId: a, ...noneError } = none.json.error;
+      const { requestId: b, ...wrongError } = wrong.json.error;
+      expect(noneError).toEqual(wrongError);
+      expect([a, b]).toEqual([none.headers.get('x-request-id'), wrong.headers.get('x-request-id')]);
     }
     expect(admin.env.sim.stats.requests).toBe(before);
   });
 
-  it('every route accepts a valid token (answers something other than 401)', async () => {
+  it('every route has a role, and each role is refused (403, audited, nothing sent) above it', async () => {
+    const tokens = { viewer: VIEWER_TOKEN, operator: OPERATOR_TOKEN, admin: ADMIN_TOKEN } as const;
+    expect(routes.length).toBeGreaterThan(25);
+    const refusedBefore = (await admin.ctx.ledger.auditRecords('2026-11-01', '2026-11-01')).filter(
+      (r) => r.status === 403,
+    ).length;
+    let refusals = 0;
     for (const route of routes) {
-      const r = await admin.call(route.method, concrete(route.path), { token: ADMIN_TOKEN });
-      expect(r.status).not.toBe(401);
-      expect(r.status).toBeLessThan(500);
+      expect(ROLES, route.id).toContain(route.role);
+      for (const role of ROLES) {
+        const before = admin.env.sim.stats.requests;
+        const r = await admin.call(route.method, concrete(route.path), { token: tokens[role] });
+        if (roleAllows(role, route.role)) {
+          expect([401, 403], `${role} ${route.id}`).not.toContain(r.status);
+          expect(r.status, `${role} ${route.id}`).toBeLessThan(500);
+        } else {
+          refusals++;
+          expect(r.status, `${role} ${route.id}`).toBe(403);
+          expect(r.json.error.code).toBe('forbidden');
+          expect(r.json.error.message).toContain(`needs ${route.role}`);
+          expect(admin.env.sim.stats.requests, `${role} ${route.id} reached IDrive`).toBe(before);
+        }
+      }
     }
+    // Removals and access keys are admin-only (cancelling a pending invitation removes no data);
+    // lifecycle changes need operator; reads are viewer's.
+    expect(
+      routes.filter((r) => r.method === 'DELETE' && r.id !== 'subusers.cancelInvite').map((r) => r.role),
+    ).toEqual(['admin', 'admin', 'admin', 'admin', 'admin']);
+    expect(routes.find((r) => r.id === 'accessKeys.create')?.role).toBe('admin');
+    expect(routes.find((r) => r.id === 'audit.list')?.role).toBe('admin');
+    expect(routes.find((r) => r.id === 'users.disable')?.role).toBe('operator');
+    expect(routes.find((r) => r.id === 'users.list')?.role).toBe('viewer');
+    const refusedAfter = (await admin.ctx.ledger.auditRecords('2026-11-01', '2026-11-01')).filter(
+      (r) => r.status === 403,
+    ).length;
+    expect(refusedAfter - refusedBefore).toBe(refusals);
   });
 });
 

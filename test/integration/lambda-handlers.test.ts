@@ -53,11 +53,15 @@ beforeAll(async () => {
     forcePathStyle: true,
   });
   await s3.send(new CreateBucketCommand({ Bucket: 'e2-ledger-audit' }));
+  await s3.send(new CreateBucketCommand({ Bucket: 'e2-ledger-runs' }));
   s3.destroy();
   Object.assign(process.env, {
     E2L_TABLE: stores.table,
     E2L_BUCKET: stores.bucket,
     E2L_AUDIT_BUCKET: 'e2-ledger-audit',
+    E2L_RUNS_BUCKET: 'e2-ledger-runs',
+    E2L_ADMIN_PRINCIPALS: JSON.stringify({ 'arn:aws:iam::123456789012:user/alice': 'admin' }),
+    E2L_ROLE_NAMES: 'E2LedgerViewer:viewer',
     E2L_S3_PATH_STYLE: 'true',
     E2L_CONCURRENCY: '4',
     E2_API_URL: simUrl,
@@ -101,7 +105,7 @@ describe('the nightly state machine, step by step', () => {
     const listed = await nightly.listUsers({ request: { kind: 'backfill', from, to } });
     expect(listed.users).toBe(12);
     const rt = runtime.runtime();
-    const items = JSON.parse((await rt.objects.getText(listed.usersKey))!) as { email: string }[];
+    const items = JSON.parse((await rt.runsObjects().getText(listed.usersKey))!) as { email: string }[];
     expect(items).toHaveLength(12);
     // The Distributed Map's ItemBatcher: batches of 5 with the shared batch input.
     for (let i = 0; i < items.length; i += 5) {

@@ -5,6 +5,8 @@ import { LocalRunLauncher } from '../../local/admin/local-run-launcher.ts';
 import { startLedger } from './ledger.ts';
 
 export const ADMIN_TOKEN = 'alice-token-0123456789abcdef';
+export const VIEWER_TOKEN = 'vera-token-0123456789abcdef';
+export const OPERATOR_TOKEN = 'otto-token-0123456789abcdef';
 
 /** Simulator + local stores + the admin API on a free port, with a recording logger. */
 export async function startAdmin(today = '2026-11-01', users = 12, token?: string) {
@@ -23,7 +25,9 @@ export async function startAdmin(today = '2026-11-01', users = 12, token?: strin
   const ctx = { ...deps, launcher, now: () => new Date(Date.parse(`${today}T03:00:00Z`) + tick++) };
   const server = await startAdminServer({
     ctx,
-    tokens: parseAdminTokens(`alice:${ADMIN_TOKEN},bob:bob-token-0123456789abcdef`),
+    tokens: parseAdminTokens(
+      `alice:admin:${ADMIN_TOKEN},bob:admin:bob-token-0123456789abcdef,vera:viewer:${VIEWER_TOKEN},otto:operator:${OPERATOR_TOKEN}`,
+    ),
     port: 0,
     log,
   });
