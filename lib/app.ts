@@ -1,18 +1,19 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { CONTEXT_KEY, parseDeploymentConfig } from './config.ts';
+import { deploymentConfigFromContext } from './config.ts';
 import { ReviewedFindingsFilter } from './nag-acknowledgements.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { StatelessStack } from './stateless-stack.ts';
 
 /** Both stacks, wired by typed props, with cdk-nag's AwsSolutions and Serverless packs checking them. */
 export function buildApp(app: App) {
-  const config = parseDeploymentConfig(app.node.tryGetContext(CONTEXT_KEY));
+  const config = deploymentConfigFromContext(app.node.getAllContext());
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   const stateful = new StatefulStack(app, 'E2LedgerStateful', {
     env,
-    config,
-    description: 'e2-ledger data: table, report and audit buckets, API token secret',
+    reportsInfrequentAccessDays: config.reportsInfrequentAccessDays,
+    auditLock: { mode: config.auditLockMode, retentionDays: config.auditRetentionDays },
+    description: 'e2-ledger data: table, report, audit and run buckets, API token secret',
   });
   const stateless = new StatelessStack(app, 'E2LedgerStateless', {
     env,
@@ -20,6 +21,7 @@ export function buildApp(app: App) {
     table: stateful.table,
     reportsBucket: stateful.reportsBucket,
     auditBucket: stateful.auditBucket,
+    runsBucket: stateful.runsBucket,
     apiTokenSecret: stateful.apiTokenSecret,
     description: 'e2-ledger functions, nightly state machine, schedules, admin API, alarms',
   });

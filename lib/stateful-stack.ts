@@ -1,18 +1,25 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../lambdas/store/table.ts';
-import type { DeploymentConfig } from './config.ts';
+import { secureBucket } from './constructs/secure-bucket.ts';
 
-export type StatefulStackProps = StackProps & { readonly config: DeploymentConfig };
+export type StatefulStackProps = StackProps & {
+  /** Reports move to Infrequent Access after this many days. */
+  readonly reportsInfrequentAccessDays: number;
+  /** Object Lock on the audit bucket: mode and default retention. */
+  readonly auditLock: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE'; readonly retentionDays: number };
+};
 
 /** Everything that holds money data or secrets: retained on stack deletion, encrypted, private. */
 export class StatefulStack extends Stack {
   readonly table: dynamodb.TableV2;
   readonly reportsBucket: s3.Bucket;
   readonly auditBucket: s3.Bucket;
+  /** Working files of runs (the users file the Distributed Map reads, its results); they expire. */
+  readonly runsBucket: s3.Bucket;
   readonly apiTokenSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -36,13 +43,8 @@ export class StatefulStack extends Stack {
       ],
     });
 
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      versioned: true,
+    const accessLogs = secureBucket(this, 'AccessLogs', {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
     });
     Validations.of(accessLogs).acknowledge({
@@ -50,12 +52,7 @@ export class StatefulStack extends Stack {
       reason: 'This is the access-log bucket itself; logging it into itself would loop.',
     });
 
-    this.reportsBucket = new s3.Bucket(this, 'Reports', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+    this.reportsBucket = secureBucket(this, 'Reports', {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'reports/',
       lifecycleRules: [
@@ -63,29 +60,32 @@ export class StatefulStack extends Stack {
           transitions: [
             {
               storageClass: s3.StorageClass.INFREQUENT_ACCESS,
-              transitionAfter: Duration.days(props.config.reportsInfrequentAccessDays),
+              transitionAfter: Duration.days(props.reportsInfrequentAccessDays),
             },
           ],
         },
         // Staging parts and run files are rewritten by every run; old versions have no value.
         { prefix: 'staging/', noncurrentVersionExpiration: Duration.days(7) },
-        { prefix: 'runs/', expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(7) },
         { abortIncompleteMultipartUploadAfter: Duration.days(2) },
       ],
     });
 
-    const retention = Duration.days(props.config.auditRetentionDays);
-    this.auditBucket = new s3.Bucket(this, 'Audit', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      versioned: true,
+    this.runsBucket = secureBucket(this, 'Runs', {
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'runs/',
+      lifecycleRules: [
+        { expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(7) },
+        { abortIncompleteMultipartUploadAfter: Duration.days(2) },
+      ],
+    });
+
+    const retention = Duration.days(props.auditLock.retentionDays);
+    this.auditBucket = secureBucket(this, 'Audit', {
       objectLockEnabled: true,
       objectLockDefaultRetention:
-        props.config.auditLockMode === 'COMPLIANCE'
+        props.auditLock.mode === 'COMPLIANCE'
           ? s3.ObjectLockRetention.compliance(retention)
           : s3.ObjectLockRetention.governance(retention),
-      removalPolicy: RemovalPolicy.RETAIN,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'audit/',
     });
@@ -99,6 +99,24 @@ export class StatefulStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'The IDrive e2 API key is issued in the IDrive console; it is rotated there by the operator, not by a Lambda.',
+    });
+
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: 'The ledger table (snapshots, runs, invoice registry, admin audit records)',
+    });
+    new CfnOutput(this, 'ReportsBucketName', {
+      value: this.reportsBucket.bucketName,
+      description: 'Daily usage, invoices and the rate card (upload it to config/rate-card.json)',
+    });
+    new CfnOutput(this, 'AuditBucketName', {
+      value: this.auditBucket.bucketName,
+      description: `Activity and admin audit files, Object Lock ${props.auditLock.mode} for ${props.auditLock.retentionDays} days`,
+    });
+    new CfnOutput(this, 'ApiTokenSecretArn', {
+      value: this.apiTokenSecret.secretArn,
+      description:
+        'Put the IDrive e2 reseller API key here: aws secretsmanager put-secret-value --secret-id <this>',
     });
   }
 }

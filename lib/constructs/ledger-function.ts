@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-export const PROJECT_ROOT = join(import.meta.dirname, '..');
+export const PROJECT_ROOT = join(import.meta.dirname, '../..');
 
 export type LedgerFunctionProps = {
   /** File under lambdas/handlers/. */
@@ -15,16 +15,21 @@ export type LedgerFunctionProps = {
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
-  readonly environment: Record<string, string>;
+  readonly environment: Readonly<Record<string, string>>;
   readonly logRetentionDays: number;
-  /** For asynchronously invoked functions (schedules): where failed events go. */
-  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * How the function is invoked. `sync` (Step Functions, API Gateway): the caller sees and retries
+   * failures. `async` (a schedule): failed events go to `deadLetterQueue`.
+   */
+  readonly invocation:
+    | { readonly kind: 'sync' }
+    | { readonly kind: 'async'; readonly deadLetterQueue: sqs.IQueue };
 };
 
 /**
  * One Lambda with the defaults every e2-ledger function shares: Node.js 24 on ARM64, esbuild bundle
  * (ESM, minified, AWS SDK v3 from the runtime), JSON logs with a retention, X-Ray tracing, and an
- * explicit timeout and memory size.
+ * explicit timeout and memory size. It starts with no data access: each use grants what it needs.
  */
 export class LedgerFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -46,7 +51,7 @@ export class LedgerFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
-      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.invocation.kind === 'async' ? { deadLetterQueue: props.invocation.deadLetterQueue } : {}),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
@@ -65,16 +70,17 @@ export class LedgerFunction extends Construct {
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
       },
     });
-    this.acknowledgeReviewed();
-  }
-
-  /** cdk-nag findings on every function, reviewed: each reason says why it stands. */
-  private acknowledgeReviewed() {
-    const role = this.fn.role!;
-    Validations.of(role).acknowledge({
+    Validations.of(this.fn.role!).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'The basic execution role only lets the function write to its own log group.',
     });
+    if (props.invocation.kind === 'sync') {
+      Validations.of(this.fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked synchronously (Step Functions or API Gateway); the caller sees and retries failures.',
+      });
+    }
   }
 }
 
