@@ -356,8 +356,9 @@ export async function finalizeRun(
 
 /**
  * Outcomes for the users a run listed but never collected: their batch failed outright (a Lambda
- * error past its retries, tolerated by the Distributed Map). Each day the run planned for them and
- * that is not stored is recorded failed, so the run says so and the next run collects it.
+ * error past its retries, tolerated by the Distributed Map). Each day the run would have collected
+ * for them is recorded failed (a day stored earlier keeps that snapshot), as a failed collection of
+ * the day would be, so the run says so and the next run collects it.
  */
 export async function outcomesOfUncollected(
   deps: Pick<RunDeps, 'ledger' | 'settings'>,
@@ -381,7 +382,8 @@ export async function outcomesOfUncollected(
     }
     const range = userRange(request, today, deps.settings, user.collectedThrough);
     const stored = await deps.ledger.storedDays(user.email, range.from, range.to);
-    const days = daysToCollect(range, today, deps.settings, stored).filter((d) => !stored.has(d));
+    // What the batch would have collected: missing days and the re-collection window, stored or not.
+    const days = daysToCollect(range, today, deps.settings, stored);
     missing.push({
       ...base,
       outcome: days.length === 0 ? 'stored' : 'failed',

@@ -93,8 +93,11 @@ export async function startDynamoDbLocal(): Promise<Emulator> {
     ],
     /relay ready/,
   );
+  const open = new Set<{ destroy(): void }>();
   const outside = createServer((inbound) => {
     const outbound = connect(socketPath);
+    open.add(inbound);
+    inbound.once('close', () => open.delete(inbound));
     inbound.pipe(outbound).pipe(inbound);
     const close = () => {
       inbound.destroy();
@@ -108,6 +111,8 @@ export async function startDynamoDbLocal(): Promise<Emulator> {
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     async stop() {
+      // Keep-alive connections would hold close() open until they idle out.
+      for (const socket of open) socket.destroy();
       await new Promise<void>((resolve) => outside.close(() => resolve()));
       await inside.stop();
       rmSync(dir, { recursive: true, force: true });

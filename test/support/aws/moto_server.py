@@ -16,6 +16,11 @@ and two fixes of moto 5.2 bugs that Step Functions itself does not have:
   with HTTP 500. The copy here leaves the executions list out.
 - An execution started without a name is named "None" (AWS generates one): a UUID is given instead.
 
+and one allowance the bridge needs: the bridged Distributed Map fails with the errors the Map
+state itself raises (States.ExceedToleratedFailureThreshold, States.ItemReaderFailed, ...), which
+moto refuses from a task ("Custom Error Names MUST NOT begin with States.") since a Lambda cannot
+raise them. Those names are let through, so a Catch sees what it would see in AWS.
+
 Prints "moto ready on <port>" once it accepts requests; stops on SIGTERM or when stdin closes.
 """
 
@@ -87,6 +92,26 @@ def main() -> None:
         return clone
 
     StateMachine.__deepcopy__ = deepcopy_without_executions
+
+    from moto.stepfunctions.parser.asl.component.common.error_name import custom_error_name
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
+
+    map_errors = {
+        "States.ExceedToleratedFailureThreshold",
+        "States.ItemReaderFailed",
+        "States.ResultWriterFailed",
+        "States.DataLimitExceeded",
+        "States.Runtime",
+    }
+    checked_init = custom_error_name.CustomErrorName.__init__
+
+    def custom_error_init(self, error_name):
+        if error_name in map_errors:
+            ErrorName.__init__(self, error_name=error_name)
+        else:
+            checked_init(self, error_name)
+
+    custom_error_name.CustomErrorName.__init__ = custom_error_init
 
     start_execution = parser_models.StepFunctionsParserBackend.start_execution
 

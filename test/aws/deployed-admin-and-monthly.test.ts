@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { endOfMonth, format, startOfMonth, subMonths } from 'date-fns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import { E2Simulator } from '../../local/simulator/server.ts';
+import { ACCOUNT, arns } from '../support/aws/cloudformation.ts';
+import { type Deployment, deployLedger } from '../support/aws/deployment.ts';
+import { requireEmulators } from '../support/aws/emulators.ts';
+import { evaluate } from '../support/aws/iam-policy.ts';
+
+// The admin API and the monthly invoices as deployed (see deployment.ts for what runs each part).
+
+const TOKEN = 'deployed-admin-token-0123456789';
+const now = new Date();
+// The simulator's history starts on the first of the month two months back: that month is complete.
+const monthStart = startOfMonth(subMonths(now, 2));
+const month = format(monthStart, 'yyyy-MM');
+const from = format(monthStart, 'yyyy-MM-dd');
+const to = format(endOfMonth(monthStart), 'yyyy-MM-dd');
+
+const run = requireEmulators('the deployed admin API and monthly invoices');
+let sim: E2Simulator;
+let aws: Deployment;
+let ledger: DynamoLedgerStore;
+
+beforeAll(async () => {
+  sim = new E2Simulator({ seed: 29, users: 12, token: TOKEN, today: format(now, 'yyyy-MM-dd') });
+  const url = await sim.start(0);
+  aws = await deployLedger({ e2ApiUrl: url, apiToken: TOKEN, retryTimeScale: 0.001 });
+  ledger = new DynamoLedgerStore(DynamoDBDocumentClient.from(aws.clients.dynamodb), aws.tableName);
+}, 180_000);
+
+afterAll(async () => {
+  await aws?.stop();
+  await sim?.stop();
+});
+
+/** The IAM role the stack created for an admin API role, as the caller API Gateway reports. */
+const assumed = (role: 'Viewer' | 'Operator' | 'Admin') => {
+  const [id] = aws.stateless.resources('AWS::IAM::Role').find(([k]) => k.startsWith(`Admin${role}Role`))!;
+  return `arn:aws:sts::${ACCOUNT}:assumed-role/${id}/alice`;
+};
+
+/** An API Gateway HTTP API (payload 2.0) event with IAM authorization, as the admin function gets it. */
+const apiEvent = (method: string, path: string, userArn: string | null, body?: unknown) => ({
+  version: '2.0',
+  routeKey: 'ANY /{proxy+}',
+  rawPath: path,
+  rawQueryString: '',
+  headers: body === undefined ? {} : { 'content-type': 'application/json' },
+  requestContext: {
+    accountId: ACCOUNT,
+    apiId: 'adminapi01',
+    http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
+    requestId: randomUUID(),
+    routeKey: 'ANY /{proxy+}',
+    stage: '$default',
+    time: now.toISOString(),
+    timeEpoch: now.getTime(),
+    ...(userArn
+      ? { authorizer: { iam: { accessKey: 'ASIA', accountId: ACCOUNT, userArn, userId: 'AROA:alice' } } }
+      : {}),
+  },
+  body: body === undefined ? undefined : JSON.stringify(body),
+  isBase64Encoded: false,
+});
+
+const call = async (method: string, path: string, userArn: string | null, body?: unknown) => {
+  const { result, error } = await aws.lambda.invoke(
+    aws.functions.admin,
+    apiEvent(method, path, userArn, body),
+  );
+  if (error) throw new Error(`admin function failed: ${error.errorType}: ${error.errorMessage}`);
+  const r = result as { statusCode: number; body: string; headers: Record<string, string> };
+  return { status: r.statusCode, json: JSON.parse(r.body), headers: r.headers };
+};
+
+describe.runIf(run)('the deployed admin API', () => {
+  it('starts a backfill whose run id names the record and the execution, and follows it to the end', async () => {
+    const started = await call('POST', '/runs', assumed('Operator'), { from, to });
+    expect(started.status, JSON.stringify(started.json)).toBe(202);
+    const { runId, executionArn } = started.json as { runId: string; executionArn: string };
+    expect(executionArn).toBe(
+      `arn:aws:states:us-east-1:${ACCOUNT}:execution:${aws.stateMachineArn.split(':').at(-1)}:${runId}`,
+    );
+    const early = await call('GET', `/runs/${runId}`, assumed('Viewer'));
+    expect(early.status).toBe(200);
+    expect(['queued', 'running']).toContain(early.json.run.status);
+
+    const result = await aws.waitFor(executionArn, 180_000);
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const done = await call('GET', `/runs/${runId}`, assumed('Viewer'));
+    expect(done.json.run).toMatchObject({
+      runId,
+      executionArn,
+      status: 'succeeded',
+      kind: 'backfill',
+      from,
+      to,
+    });
+    expect(done.json.failures).toEqual([]);
+    const audit = await ledger.auditRecords(format(now, 'yyyy-MM-dd'), format(now, 'yyyy-MM-dd'));
+    expect(audit.find((a) => a.action === 'runs.start')).toMatchObject({
+      principal: assumed('Operator'),
+      outcome: 'succeeded',
+      status: 202,
+    });
+  });
+
+  it('refuses a role below the route (403, audited), a principal with no role, and no principal (401)', async () => {
+    const viewer = await call('POST', '/runs', assumed('Viewer'), { from, to });
+    expect(viewer.status).toBe(403);
+    expect(viewer.json.error).toMatchObject({ code: 'forbidden', requestId: expect.any(String) });
+    const stranger = await call('GET', '/users', `arn:aws:iam::${ACCOUNT}:user/mallory`);
+    expect(stranger.status).toBe(403);
+    expect(stranger.json.error.message).toContain('has no e2-ledger role');
+    const anonymous = await call('GET', '/users', null);
+    expect(anonymous.status).toBe(401);
+    const audit = await ledger.auditRecords(format(now, 'yyyy-MM-dd'), format(now, 'yyyy-MM-dd'));
+    expect(audit.filter((a) => a.status === 403).map((a) => a.principal)).toEqual(
+      expect.arrayContaining([assumed('Viewer'), `arn:aws:iam::${ACCOUNT}:user/mallory`]),
+    );
+  });
+});
+
+describe.runIf(run)('the deployed monthly invoices', () => {
+  it('invoices the backfilled month with the rate card the operator uploaded', async () => {
+    const card = readFileSync(new URL('../../local/rate-card.example.json', import.meta.url), 'utf8');
+    await aws.clients.s3.send(
+      new PutObjectCommand({ Bucket: aws.buckets.reports, Key: 'config/rate-card.json', Body: card }),
+    );
+    const { result, error } = await aws.lambda.invoke(aws.functions.monthly, { month });
+    expect(error, JSON.stringify(error)).toBeNull();
+    const { invoicesKey, customers } = result as { invoicesKey: string; customers: number };
+    expect(customers).toBeGreaterThan(5);
+    const listed = await aws.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: aws.buckets.reports, Prefix: `invoices/${month}/` }),
+    );
+    expect((listed.Contents ?? []).map((o) => o.Key)).toContain(invoicesKey);
+    const csv = await (
+      await aws.clients.s3.send(new GetObjectCommand({ Bucket: aws.buckets.reports, Key: invoicesKey }))
+    ).Body!.transformToString();
+    expect(csv.split('\r\n').filter((l) => l.includes(`INV-${month.replace('-', '')}-`))).toHaveLength(
+      customers,
+    );
+  });
+});
+
+describe.runIf(run)('least privilege, as executed', () => {
+  it('every call every function made was allowed by its own policy', () => {
+    expect(aws.proxies.calls.length).toBeGreaterThan(100);
+    expect(aws.proxies.denied()).toEqual([]);
+    const callers = new Set(aws.proxies.calls.map((c) => c.caller));
+    for (const fn of Object.values(aws.functions)) expect(callers, fn).toContain(fn);
+  });
+
+  it('the admin API cannot delete or overwrite snapshots, profiles, invoices, number claims or audit files', () => {
+    const admin = aws.functionPolicies[aws.functions.admin]!;
+    const table = arns.table(aws.tableName);
+    const denied = (action: string, resource: string, leadingKeys?: string[]) =>
+      expect(
+        evaluate(admin, {
+          action,
+          resource,
+          ...(leadingKeys ? { context: { 'dynamodb:LeadingKeys': leadingKeys } } : {}),
+        }).allowed,
+        `${action} ${leadingKeys ?? resource}`,
+      ).toBe(false);
+    for (const action of [
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+    ])
+      for (const key of ['USER#ann@example.com', `INVOICES#${month}`]) denied(action, table, [key]);
+    denied('dynamodb:DeleteItem', table, ['AUDIT#2026-11-01']);
+    denied('dynamodb:UpdateItem', table, ['AUDIT#2026-11-01']);
+    denied('dynamodb:Scan', table);
+    for (const bucket of Object.values(aws.buckets))
+      for (const action of [
+        's3:PutObject',
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:PutObjectRetention',
+      ])
+        denied(action, `${arns.bucket(bucket)}/audit/activity/x.csv`);
+    // What it does need stays allowed.
+    expect(
+      evaluate(admin, {
+        action: 'dynamodb:PutItem',
+        resource: table,
+        context: { 'dynamodb:LeadingKeys': ['AUDIT#2026-11-01'] },
+      }).allowed,
+    ).toBe(true);
+  });
+
+  it('no function can write what another one owns', () => {
+    const table = arns.table(aws.tableName);
+    const can = (fn: string, action: string, key: string) =>
+      evaluate(aws.functionPolicies[fn]!, {
+        action,
+        resource: table,
+        context: { 'dynamodb:LeadingKeys': [key] },
+      }).allowed;
+    expect(can(aws.functions.collectBatch, 'dynamodb:PutItem', `INVOICES#${month}`)).toBe(false);
+    expect(can(aws.functions.monthly, 'dynamodb:BatchWriteItem', 'USER#ann@example.com')).toBe(false);
+    expect(can(aws.functions.finalize, 'dynamodb:UpdateItem', 'USER#ann@example.com')).toBe(false);
+    expect(can(aws.functions.listUsers, 'dynamodb:PutItem', `INVOICES#${month}`)).toBe(false);
+    const secret = aws.stateful.ref(aws.stateful.resources('AWS::SecretsManager::Secret')[0]![0]);
+    for (const fn of [aws.functions.finalize, aws.functions.monthly])
+      expect(
+        evaluate(aws.functionPolicies[fn]!, { action: 'secretsmanager:GetSecretValue', resource: secret })
+          .allowed,
+        fn,
+      ).toBe(false);
+  });
+});

@@ -1,0 +1,169 @@
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daysBetween, minusDays, utcToday } from '../../lambdas/calendar/days.ts';
+import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import { E2Simulator } from '../../local/simulator/server.ts';
+import { type Deployment, deployLedger } from '../support/aws/deployment.ts';
+import { requireEmulators } from '../support/aws/emulators.ts';
+
+// The nightly as deployed: the synthesized definition run by moto's ASL interpreter, its tasks the
+// bundled Lambda assets, against Amazon DynamoDB Local and moto's S3 (Object Lock) and Secrets
+// Manager, every AWS call held to the function's synthesized IAM policy. See deployment.ts for
+// what executes each part.
+
+const TOKEN = 'deployed-nightly-token-0123456789';
+const USERS = 40;
+const BATCH = 4; // 40 users -> 10 batches, so one failed batch is exactly the tolerated 10%
+const today = utcToday(new Date());
+const yesterday = minusDays(today, 1);
+const window = daysBetween(minusDays(yesterday, 3), yesterday);
+
+const run = requireEmulators('the deployed nightly');
+let sim: E2Simulator;
+let aws: Deployment;
+let ledger: DynamoLedgerStore;
+
+beforeAll(async () => {
+  sim = new E2Simulator({ seed: 23, users: USERS, token: TOKEN, today });
+  const url = await sim.start(0);
+  aws = await deployLedger({
+    e2ApiUrl: url,
+    apiToken: TOKEN,
+    retryTimeScale: 0.001,
+    context: { 'e2-ledger.batchSize': BATCH },
+  });
+  ledger = new DynamoLedgerStore(DynamoDBDocumentClient.from(aws.clients.dynamodb), aws.tableName);
+}, 180_000);
+
+afterAll(async () => {
+  await aws?.stop();
+  await sim?.stop();
+});
+
+/** Who should have a snapshot on `day`: signed up and created by then. */
+const expected = (day: string) =>
+  [...sim.model.users.values()].filter((u) => u.signedUp && u.createdDay <= day).map((u) => u.email);
+
+const text = async (bucket: string, key: string) =>
+  (await aws.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+
+const failBatchesWith = (emails: readonly string[], attempts = Number.POSITIVE_INFINITY) => {
+  aws.lambda.faults = (fn, event, attempt) => {
+    const items = (event as { Items?: { email: string }[] }).Items ?? [];
+    if (fn !== aws.functions.collectBatch || attempt > attempts) return null;
+    return items.some((i) => emails.includes(i.email))
+      ? { errorType: 'Runtime.ExitError', errorMessage: 'Error: Runtime exited with error: signal: killed' }
+      : null;
+  };
+};
+
+describe.runIf(run)('the deployed nightly state machine', () => {
+  it("runs the schedule's input through the synthesized definition and stores every user-day", async () => {
+    const input = aws.scheduleInput('SchedulesNightly');
+    expect(input).toEqual({ request: { kind: 'nightly' } });
+    const result = await aws.execute(input);
+    expect(result.status, result.cause).toBe('SUCCEEDED');
+    const { runId } = result.output as { runId: string };
+
+    for (const day of window) {
+      const stored = new Map<string, string>();
+      for await (const page of ledger.snapshotsForDay(day))
+        for (const s of page) stored.set(s.email, s.usageSource);
+      expect(expected(day).length).toBeGreaterThan(20);
+      for (const email of expected(day)) expect(stored.get(email), `${email} ${day}`).toBe('api');
+      const others = [...stored].filter(([email]) => !expected(day).includes(email));
+      for (const [email, source] of others) expect(source, `${email} ${day}`).toBe('before_creation');
+    }
+    const summary = await ledger.getRun(runId);
+    expect(summary).toMatchObject({ status: 'succeeded', userDaysFailed: 0, from: window[0], to: yesterday });
+    expect(summary!.executionArn).toMatch(/:execution:Nightly\w+:/);
+
+    // The Distributed Map got the real run id in every batch, in batches of the configured size.
+    const [map] = aws.mapRuns.slice(-1);
+    expect(map!.batches).toHaveLength(USERS / BATCH);
+    for (const batch of map!.batches) {
+      expect(batch.status).toBe('SUCCEEDED');
+      expect(batch.input.BatchInput).toEqual({ runId, request: { kind: 'nightly' } });
+      expect(batch.input.Items.length).toBeLessThanOrEqual(BATCH);
+    }
+
+    // Daily usage in the reports bucket; activity in the audit bucket, under Object Lock.
+    const usage = await text(
+      aws.buckets.reports,
+      `usage/daily/${yesterday.replaceAll('-', '/')}/usage-${yesterday}.csv`,
+    );
+    expect(usage.split('\r\n').filter((l) => l.includes(',collected,'))).toHaveLength(
+      expected(yesterday).length,
+    );
+    const activityKey = `audit/activity/${yesterday.replaceAll('-', '/')}/activity-${yesterday}.csv`;
+    const head = await aws.clients.s3.send(
+      new HeadObjectCommand({ Bucket: aws.buckets.audit, Key: activityKey }),
+    );
+    expect(head.ObjectLockMode).toBe('GOVERNANCE');
+    expect(head.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThan(Date.now() + 2500 * 86_400_000);
+    const manifest = JSON.parse(
+      await text(aws.buckets.audit, activityKey.replace('.csv', '.manifest.json')),
+    ) as { complete: boolean; rows: number };
+    expect(manifest.complete).toBe(true);
+    expect((await text(aws.buckets.audit, activityKey)).split('\r\n').length - 2).toBe(manifest.rows);
+
+    // Nothing any function did was refused by its policy, and the token was never logged.
+    expect(aws.proxies.denied()).toEqual([]);
+    for (const [fn, lines] of aws.lambda.logs) expect(lines.join('\n'), fn).not.toContain(TOKEN);
+  });
+
+  it('tolerates one failed batch in ten, records its user-days as failed, and the next night collects them', async () => {
+    const victim = expected(yesterday)[5]!;
+    failBatchesWith([victim]);
+    const before = aws.lambda.invocations.length;
+    const result = await aws.execute({ request: { kind: 'nightly' } });
+    aws.lambda.faults = null;
+    // The Map stayed within its tolerance (no Catch); finalize saw the missing days and failed the run.
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('UserDaysMissing');
+    expect(result.history.some((e) => JSON.stringify(e).includes('ExceedToleratedFailureThreshold'))).toBe(
+      false,
+    );
+    const attempts = aws.lambda.invocations
+      .slice(before)
+      .filter((i) => i.function === aws.functions.collectBatch && i.error !== null);
+    expect(attempts.length).toBeGreaterThanOrEqual(3); // the task's retries ran before the batch was given up
+    const [latest] = await ledger.listRuns(1);
+    const runId = latest!.runId;
+    const outcomes = await ledger.userOutcomes(runId);
+    const failed = outcomes.filter((o) => o.failures.some((f) => f.code === 'batch_failed'));
+    expect(failed.map((o) => o.email)).toContain(victim);
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(failed.length).toBeLessThanOrEqual(BATCH);
+    const summary = await ledger.getRun(runId);
+    expect(summary!.status).toBe('failed');
+    expect(summary!.userDaysFailed).toBe(failed.reduce((n, o) => n + o.failures.length, 0));
+
+    const next = await aws.execute({ request: { kind: 'nightly' } });
+    expect(next.status, next.cause).toBe('SUCCEEDED');
+    for (const day of window) expect(await ledger.storedDays(victim, day, day), day).toEqual(new Set([day]));
+  });
+
+  it('finalizes through the Catch when more batches fail than tolerated, and a transient failure is retried away', async () => {
+    const victims = [expected(yesterday)[1]!, expected(yesterday)[30]!];
+    failBatchesWith(victims);
+    const result = await aws.execute({ request: { kind: 'nightly' } });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('UserDaysMissing');
+    const mapFailure = result.history.find((e) =>
+      JSON.stringify(e).includes('ExceedToleratedFailureThreshold'),
+    );
+    expect(mapFailure).toBeDefined();
+    expect(
+      result.history.some(
+        (e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'Finalize run',
+      ),
+    ).toBe(true);
+
+    failBatchesWith(victims, 1); // fails once, then the task's retry succeeds
+    const retried = await aws.execute({ request: { kind: 'nightly' } });
+    aws.lambda.faults = null;
+    expect(retried.status, retried.cause).toBe('SUCCEEDED');
+  });
+});

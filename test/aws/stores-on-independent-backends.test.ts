@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
+import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import type { LedgerStore, ObjectStore, UsageSnapshot } from '../../lambdas/store/ports.ts';
+import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
+import { TABLE_KEYS } from '../../lambdas/store/table.ts';
+import { startLocalStores } from '../../local/stores/local-stores.ts';
+import { type Emulator, requireEmulators, startDynamoDbLocal, startMoto } from '../support/aws/emulators.ts';
+
+// The store adapters against Amazon's DynamoDB Local and moto's S3 (with the audit bucket's Object
+// Lock), and against dynalite and s3rver (the embedded default): the same assertions on each.
+
+const run = requireEmulators('the stores on independent backends');
+const closers: (() => Promise<void>)[] = [];
+const ledgers: Record<string, LedgerStore> = {};
+const objectStores: Record<string, ObjectStore> = {};
+let motoS3: S3Client;
+const LOCKED = 'e2l-audit-locked';
+
+beforeAll(async () => {
+  const local = await startLocalStores();
+  closers.push(() => local.stop());
+  const localDb = createDocumentClient(local.connection);
+  ledgers.dynalite = new DynamoLedgerStore(localDb, local.table);
+  objectStores.s3rver = new S3ObjectStore(createS3Client(local.connection), local.bucket);
+  if (!run) return;
+
+  const ddb: Emulator = await startDynamoDbLocal();
+  closers.push(() => ddb.stop());
+  const moto: Emulator = await startMoto({ lambdaEndpoint: 'http://127.0.0.1:9' });
+  closers.push(() => moto.stop());
+  const credentials = { accessKeyId: 'tests', secretAccessKey: 'tests' };
+  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: ddb.endpoint, credentials });
+  const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
+  await raw.send(
+    new CreateTableCommand({
+      TableName: 'e2l-ledger',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [partitionKey, sortKey, gsi1.partitionKey, gsi1.sortKey].map((n) => ({
+        AttributeName: n,
+        AttributeType: 'S',
+      })),
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: gsi1.name,
+          KeySchema: [
+            { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
+            { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  raw.destroy();
+  ledgers['DynamoDB Local'] = new DynamoLedgerStore(
+    createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: ddb.endpoint, credentials }),
+    'e2l-ledger',
+  );
+  motoS3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials });
+  // As the stateful stack defines the audit bucket: versioned, Object Lock, default retention.
+  await motoS3.send(new CreateBucketCommand({ Bucket: LOCKED, ObjectLockEnabledForBucket: true }));
+  await motoS3.send(
+    new PutBucketVersioningCommand({ Bucket: LOCKED, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
+  await motoS3.send(
+    new PutObjectLockConfigurationCommand({
+      Bucket: LOCKED,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 2555 } },
+      },
+    }),
+  );
+  objectStores['moto (Object Lock)'] = new S3ObjectStore(
+    createS3Client({
+      region: 'us-east-1',
+      s3Endpoint: moto.endpoint,
+      s3Credentials: credentials,
+      s3PathStyle: true,
+    }),
+    LOCKED,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+const snapshot = (email: string, day: string, disk: number): UsageSnapshot => ({
+  email,
+  day,
+  diskUsedBytes: disk,
+  uploadedBytes: 1,
+  downloadedBytes: 2,
+  storageQuotaGb: 0,
+  isActive: true,
+  isSignedUp: true,
+  activityCount: 0,
+  usageSource: 'api',
+  runId: '20261101T000000Z-aaaaaa',
+  collectedAt: '2026-11-02T00:00:00.000Z',
+});
+
+describe('the ledger store', () => {
+  const backends = () => Object.entries(ledgers);
+
+  it('writes and reads snapshots by user and by day, every page, with exact byte counts', async () => {
+    expect(backends().length).toBe(run ? 2 : 1);
+    for (const [name, ledger] of backends()) {
+      const users = Array.from({ length: 120 }, (_, i) => `u${String(i).padStart(3, '0')}@example.com`);
+      await ledger.putSnapshots(users.map((u, i) => snapshot(u, '2026-10-01', 10 ** 15 + i)));
+      await ledger.putSnapshots([snapshot('u000@example.com', '2026-10-02', 7)]);
+      const day: UsageSnapshot[] = [];
+      for await (const page of ledger.snapshotsForDay('2026-10-01')) day.push(...page);
+      expect(
+        day.map((s) => s.email),
+        name,
+      ).toEqual(users);
+      expect(day[119]!.diskUsedBytes, name).toBe(10 ** 15 + 119);
+      expect(
+        [...(await ledger.storedDays('u000@example.com', '2026-10-01', '2026-10-31'))].sort(),
+        name,
+      ).toEqual(['2026-10-01', '2026-10-02']);
+      const byUser = await ledger.storedDaysByUser('2026-10-01', '2026-10-02');
+      expect(byUser.size, name).toBe(120);
+      expect(
+        (await ledger.snapshotsForUser('u000@example.com', '2026-10-02', '2026-10-02'))[0]?.diskUsedBytes,
+      ).toBe(7);
+    }
+  });
+
+  it('moves a cursor forward only, and claims a number or version once under a race', async () => {
+    for (const [name, ledger] of backends()) {
+      await ledger.putProfiles([
+        {
+          email: 'c@example.com',
+          firstName: null,
+          lastName: null,
+          accountCreatedAt: null,
+          createdDay: null,
+          isSignedUp: true,
+          isActive: true,
+          firstSeenAt: 'x',
+          lastSeenAt: 'x',
+          removedAt: null,
+        },
+      ]);
+      await ledger.advanceCursor('c@example.com', '2026-10-10');
+      await ledger.advanceCursor('c@example.com', '2026-10-05');
+      const [profile] = (await ledger.listProfiles()).filter((p) => p.email === 'c@example.com');
+      expect(profile!.collectedThrough, name).toBe('2026-10-10');
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => ledger.claimInvoiceNumber('2026-10', 1, `r${i}@example.com`)),
+      );
+      expect(claims.filter(Boolean), name).toHaveLength(1);
+    }
+  });
+
+  it('adds run counters atomically from parallel batches', async () => {
+    for (const [name, ledger] of backends()) {
+      const runId = `20261101T000000Z-${name === 'dynalite' ? 'bbbbbb' : 'cccccc'}`;
+      await ledger.putRun({
+        runId,
+        kind: 'nightly',
+        executionArn: null,
+        startedAt: '2026-11-01T00:00:00.000Z',
+        finishedAt: null,
+        from: '2026-10-28',
+        to: '2026-10-31',
+        status: 'running',
+        users: 0,
+        usersCollected: 0,
+        usersSkipped: 0,
+        usersFailed: 0,
+        userDaysStored: 0,
+        userDaysFailed: 0,
+        activityRows: 0,
+        apiRequests: 0,
+        apiRetries: 0,
+        exportedDays: [],
+        catchUpDays: [],
+        error: null,
+      });
+      await Promise.all(Array.from({ length: 20 }, () => ledger.addRunApiStats(runId, 3, 1)));
+      expect(await ledger.getRun(runId), name).toMatchObject({ apiRequests: 60, apiRetries: 20 });
+    }
+  });
+});
+
+describe('the object store', () => {
+  it('stores text and 12 MiB streams (multipart) byte for byte, and lists them in key order', async () => {
+    for (const [name, store] of Object.entries(objectStores)) {
+      const text = `date,email\r\nZoë,"a, b"\r\n`;
+      const put = await store.putText('audit/activity/2026/10/01/a.csv', text, 'text/csv');
+      expect(put.sha256, name).toBe(createHash('sha256').update(text).digest('hex'));
+      expect(await store.getText('audit/activity/2026/10/01/a.csv'), name).toBe(text);
+      const big = Buffer.alloc(12 * 1024 * 1024, 'x,1\r\n');
+      const streamed = await store.putStream(
+        'audit/activity/2026/10/02/big.csv',
+        Readable.from([big]),
+        'text/csv',
+      );
+      expect(streamed.bytes, name).toBe(big.length);
+      expect((await store.getText('audit/activity/2026/10/02/big.csv'))!.length, name).toBe(big.length);
+      const keys: string[] = [];
+      for await (const key of store.list('audit/activity/2026/10/')) keys.push(key);
+      expect(keys, name).toEqual(['audit/activity/2026/10/01/a.csv', 'audit/activity/2026/10/02/big.csv']);
+    }
+  });
+
+  it.runIf(run)(
+    'writes into the Object Lock bucket under its default retention, which no delete gets past',
+    async () => {
+      const key = 'audit/activity/2026/10/01/a.csv';
+      const head = await motoS3.send(new HeadObjectCommand({ Bucket: LOCKED, Key: key }));
+      expect(head.ObjectLockMode).toBe('GOVERNANCE');
+      // Re-exporting a day writes a new version; the earlier one stays, locked.
+      await objectStores['moto (Object Lock)']!.putText(key, 'rewritten\r\n', 'text/csv');
+      const versions = await motoS3.send(new ListObjectVersionsCommand({ Bucket: LOCKED, Prefix: key }));
+      expect(versions.Versions).toHaveLength(2);
+      const oldest = versions.Versions!.find((v) => !v.IsLatest)!;
+      await expect(
+        motoS3.send(new DeleteObjectCommand({ Bucket: LOCKED, Key: key, VersionId: oldest.VersionId })),
+      ).rejects.toThrow(/Access ?Denied/i);
+    },
+  );
+});
