@@ -6,6 +6,7 @@ import { registerReports } from './commands/reports.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSim } from './commands/sim.ts';
+import { registerStatus } from './commands/status.ts';
 
 const program = new Command()
   .name('e2-ledger')
@@ -19,6 +20,7 @@ registerCollect(program);
 registerInvoice(program);
 registerReports(program);
 registerRuns(program);
+registerStatus(program);
 registerServe(program);
 registerSim(program);
 

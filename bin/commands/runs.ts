@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { failuresWithResolution } from '../../lambdas/status/failures.ts';
 import { DEFAULT_DATA_DIR, openStores } from './context.ts';
 import { positiveInt } from './options.ts';
 import { outputTable } from './table.ts';
@@ -14,19 +15,17 @@ export function registerRuns(program: Command) {
       const stores = await openStores(opts.dataDir);
       try {
         const runs = await stores.ledger.listRuns(opts.last);
+        // Each failure says whether a later run has stored its day since.
         const detailed = await Promise.all(
           runs.map(async (run) => ({
             run,
-            failed: (await stores.ledger.userOutcomes(run.runId)).filter((o) => o.failures.length > 0),
+            failed: await failuresWithResolution(stores.ledger, await stores.ledger.userOutcomes(run.runId)),
           })),
         );
         if (opts.json) {
           process.stdout.write(
             `${JSON.stringify(
-              detailed.map((d) => ({
-                ...d.run,
-                failures: d.failed.map((o) => ({ email: o.email, failures: o.failures })),
-              })),
+              detailed.map((d) => ({ ...d.run, failures: d.failed })),
               null,
               2,
             )}\n`,
@@ -40,7 +39,8 @@ export function registerRuns(program: Command) {
         const table = outputTable([
           'run',
           'kind',
-          'range',
+          'window',
+          'catch-up',
           'status',
           'users',
           'user-days stored',
@@ -54,6 +54,9 @@ export function registerRuns(program: Command) {
             run.runId,
             run.kind,
             `${run.from} .. ${run.to}`,
+            run.catchUpDays?.length
+              ? `${run.catchUpDays[0]} .. ${run.catchUpDays.at(-1)} (${run.catchUpDays.length})`
+              : '-',
             run.status,
             run.users,
             run.userDaysStored,
@@ -70,7 +73,7 @@ export function registerRuns(program: Command) {
           for (const o of failed) {
             for (const f of o.failures)
               process.stdout.write(
-                `  ${o.email} ${f.day} ${f.code} (attempts ${f.attempts}): ${f.message}\n`,
+                `  ${o.email} ${f.day} ${f.code} (attempts ${f.attempts}): ${f.message}${f.resolvedBy ? ` [resolved by ${f.resolvedBy}]` : ' [still missing]'}\n`,
               );
           }
         }

@@ -33,6 +33,12 @@ export function registerServe(program: Command) {
         ledger: stores.ledger,
         objects: stores.objects,
         now: () => new Date(),
+        // Nothing is scheduled on a laptop: status says so instead of inventing a time.
+        status: {
+          rateCardKey: 'config/rate-card.json',
+          schedule: null,
+          recollectDays: defaultWindowSettings.recollectDays,
+        },
         concurrency: 8,
         settings: defaultWindowSettings,
       };

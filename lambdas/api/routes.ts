@@ -10,6 +10,8 @@ import { createSubuserInput, inviteSubuserInput, updateSubuserInput } from '../e
 import { createUserInput } from '../e2/resources/users.ts';
 import { email, isoDate, regionKey, storageDn } from '../e2/schemas.ts';
 import { monthReports } from '../reports/month-reports.ts';
+import { failuresWithResolution } from '../status/failures.ts';
+import { ledgerStatus, type StatusDeps } from '../status/ledger-status.ts';
 import type { LedgerStore, ObjectStore } from '../store/ports.ts';
 import { HttpError } from './http-error.ts';
 import type { Role } from './roles.ts';
@@ -29,6 +31,8 @@ export type ApiContext = {
   readonly auditObjects?: ObjectStore;
   readonly launcher: RunLauncher;
   readonly now: () => Date;
+  /** What GET /status reports against: the rate card's key, the schedule as deployed, the window. */
+  readonly status: Pick<StatusDeps, 'rateCardKey' | 'schedule' | 'recollectDays'>;
 };
 
 export type RouteInput = {
@@ -581,9 +585,22 @@ export const routes: readonly Route[] = [
     handle: async (ctx, i) => {
       const run = await ctx.ledger.getRun(p(i, 'runId'));
       if (!run) throw new HttpError(404, 'run_not_found', `no run ${p(i, 'runId')}`);
-      const failures = (await ctx.ledger.userOutcomes(run.runId)).filter((o) => o.failures.length > 0);
-      return ok({ run, failures: failures.map((o) => ({ email: o.email, failures: o.failures })) });
+      // Each failure says whether a later run has stored its day since.
+      return ok({
+        run,
+        failures: await failuresWithResolution(ctx.ledger, await ctx.ledger.userOutcomes(run.runId)),
+      });
     },
+  },
+  {
+    id: 'status',
+    role: 'viewer',
+    method: 'GET',
+    path: '/status',
+    summary: 'Last nightly, user-days still missing, the oldest unresolved failure, what runs next',
+    mutating: false,
+    handle: async (ctx) =>
+      ok(await ledgerStatus({ ...ctx.status, ledger: ctx.ledger, objects: ctx.objects, now: ctx.now })),
   },
   {
     id: 'audit.list',

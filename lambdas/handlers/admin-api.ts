@@ -78,6 +78,11 @@ export async function handler(
       auditObjects: rt.auditObjects,
       launcher,
       now: () => new Date(),
+      status: {
+        rateCardKey: rt.config.rateCardKey,
+        schedule: rt.config.schedule,
+        recollectDays: rt.config.settings.recollectDays,
+      },
     },
     {
       method: event.requestContext.http.method,

@@ -1,7 +1,8 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { format, subMonths } from 'date-fns';
 import { z } from 'zod';
 import { generateInvoices, InvoiceRefusedError } from '../billing/generate-invoices.ts';
-import { logger, runtime } from './runtime.ts';
+import { logger, metrics, runtime } from './runtime.ts';
 
 const event = z
   .object({
@@ -19,13 +20,13 @@ export async function handler(input: unknown) {
   const parsed = event.parse(input ?? {});
   const rt = runtime();
   const month = parsed.month ?? format(subMonths(new Date(), 1), 'yyyy-MM');
-  const key = process.env.E2L_RATE_CARD_KEY?.trim() || 'config/rate-card.json';
+  const key = rt.config.rateCardKey;
   const rateCardText = await rt.objects.getText(key);
-  if (rateCardText === null)
-    throw new Error(
-      `no rate card at s3://${rt.config.bucket}/${key}; upload one (see local/rate-card.example.json)`,
-    );
   try {
+    if (rateCardText === null)
+      throw new Error(
+        `no rate card at s3://${rt.config.bucket}/${key}; upload one (see local/rate-card.example.json)`,
+      );
     const result = await generateInvoices(
       { ledger: rt.ledger, objects: rt.objects, now: () => new Date() },
       { month, rateCardText, draft: parsed.draft ?? false },
@@ -49,6 +50,9 @@ export async function handler(input: unknown) {
         reason: error.message,
         missingCustomers: error.missing.length,
       });
+    // Refused or failed: the InvoicesRefused alarm fires, and the schedule's retries and DLQ apply.
+    metrics.addMetric('InvoicesRefused', MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
+import { minusDays, utcToday } from '../calendar/days.ts';
 import {
   collectUsers,
   exportDays,
@@ -12,6 +13,8 @@ import {
 import type { CollectionRequest } from '../collect/window.ts';
 import { userSchema } from '../e2/resources/users.ts';
 import { isoDate } from '../e2/schemas.ts';
+import { STATUS_LOOKBACK_DAYS } from '../status/ledger-status.ts';
+import { missingUserDays } from '../status/missing-user-days.ts';
 import { e2Client, logger, metrics, runtime } from './runtime.ts';
 
 // The nightly state machine: listUsers -> Distributed Map of collectBatch over the users file -> finalize.
@@ -142,6 +145,20 @@ export async function finalize(event: unknown) {
   metrics.addMetric('UserDaysMissing', MetricUnit.Count, finished.userDaysFailed);
   metrics.addMetric('ActivityRows', MetricUnit.Count, finished.activityRows);
   metrics.addMetric('ApiRetries', MetricUnit.Count, finished.apiRetries);
+  // Days no nightly re-collects on its own any more: someone must backfill them before invoicing.
+  const yesterday = minusDays(utcToday(new Date()), 1);
+  const windowStart = minusDays(yesterday, rt.config.settings.recollectDays);
+  const { missing } = await missingUserDays(
+    rt.ledger,
+    profiles,
+    minusDays(yesterday, STATUS_LOOKBACK_DAYS - 1),
+    yesterday,
+  );
+  metrics.addMetric(
+    'UserDaysMissingPastWindow',
+    MetricUnit.Count,
+    missing.filter((m) => m.day < windowStart).length,
+  );
   metrics.publishStoredMetrics();
   logger.info('run finished', {
     runId: finished.runId,

@@ -2,12 +2,31 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { defaultWindowSettings, type WindowSettings } from '../collect/window.ts';
-import { intEnv, requireEnv } from '../config/env.ts';
+import { ConfigError, intEnv, requireEnv } from '../config/env.ts';
 import { E2Client } from '../e2/client.ts';
 import { DEFAULT_E2_API_URL, validateE2Config } from '../e2/config.ts';
+import { type ScheduleSettings, scheduleSchema } from '../status/schedule.ts';
 import { createDocumentClient, createS3Client } from '../store/aws-clients.ts';
 import { DynamoLedgerStore } from '../store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../store/s3-object-store.ts';
+
+/** `E2L_SCHEDULE`: when the stack runs the nightly and the monthly (JSON), or null when unset. */
+function scheduleFromEnv(env: NodeJS.ProcessEnv): ScheduleSettings | null {
+  const raw = env.E2L_SCHEDULE?.trim();
+  if (!raw) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('E2L_SCHEDULE must be JSON');
+  }
+  const parsed = scheduleSchema.safeParse(json);
+  if (!parsed.success)
+    throw new ConfigError(
+      `E2L_SCHEDULE is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
+}
 
 /** Structured JSON logs; events are never logged whole and the token never reaches a log line. */
 export const logger = new Logger({ serviceName: 'e2-ledger' });
@@ -23,6 +42,8 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
     concurrency: intEnv('E2L_CONCURRENCY', 8, { min: 1, max: 256 }, env),
     /** For S3-compatible endpoints (AWS_ENDPOINT_URL_S3) that need path-style URLs; never set in AWS. */
     s3PathStyle: env.E2L_S3_PATH_STYLE === 'true',
+    rateCardKey: env.E2L_RATE_CARD_KEY?.trim() || 'config/rate-card.json',
+    schedule: scheduleFromEnv(env),
     settings: {
       ...defaultWindowSettings,
       recollectDays: intEnv(

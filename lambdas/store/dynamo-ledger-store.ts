@@ -260,10 +260,32 @@ export class DynamoLedgerStore implements LedgerStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: invoiceVersionItem(version),
+        Item: {
+          ...invoiceVersionItem(version),
+          ...(version.draft
+            ? {}
+            : {
+                gsi1pk: keys.invoiceIssues,
+                gsi1sk: `${version.month}#${keys.invoiceVersion(version.version)}`,
+              }),
+        },
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
+  }
+
+  async lastIssuedInvoiceMonth(): Promise<string | null> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.invoiceIssues },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    return (result.Items?.[0]?.month as string | undefined) ?? null;
   }
 
   async putAudit(record: AuditRecord): Promise<void> {

@@ -146,6 +146,8 @@ export interface LedgerStore {
   claimInvoiceVersion(version: InvoiceVersion): Promise<boolean>;
   /** Fills in what is known once the files are written. */
   completeInvoiceVersion(version: InvoiceVersion): Promise<void>;
+  /** The latest month with a completed, non-draft invoice version; null when none. */
+  lastIssuedInvoiceMonth(): Promise<string | null>;
 
   /** Writes (or, for the same at + requestId, replaces) an admin audit record. */
   putAudit(record: AuditRecord): Promise<void>;

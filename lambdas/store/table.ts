@@ -5,7 +5,7 @@
  *   run summary     pk RUN#<id>      sk SUMMARY            gsi1 RUNS / <startedAt>#<id>
  *   run outcome     pk RUN#<id>      sk USER#<email>
  *   invoice number  pk INVOICES#<yyyy-MM>  sk NUMBER#<000001>   (the claim is the assignment: gapless)
- *   invoice version pk INVOICES#<yyyy-MM>  sk VERSION#<0001>
+ *   invoice version pk INVOICES#<yyyy-MM>  sk VERSION#<0001>  gsi1 INVOICE-ISSUES / <month>#<version> once issued
  *   audit record    pk AUDIT#<yyyy-MM-dd>  sk <at>#<requestId>
  * The CDK stack and the local setup both create the table from these names.
  */
@@ -27,6 +27,8 @@ export const keys = {
   invoices: (month: string) => `INVOICES#${month}`,
   invoiceNumber: (n: number) => `NUMBER#${String(n).padStart(6, '0')}`,
   invoiceVersion: (v: number) => `VERSION#${String(v).padStart(4, '0')}`,
+  /** gsi1 partition of completed, issued (non-draft) invoice versions, sorted by month. */
+  invoiceIssues: 'INVOICE-ISSUES',
 } as const;
 
 /**
@@ -42,4 +44,5 @@ export const KEY_PATTERNS = {
   runs: keys.runs,
   audit: 'AUDIT#*',
   invoices: 'INVOICES#*',
+  invoiceIssues: keys.invoiceIssues,
 } as const;

@@ -82,7 +82,7 @@ export class AdminApi extends Construct {
       },
       {
         actions: ['Query'],
-        keys: [KEY_PATTERNS.directory, KEY_PATTERNS.runs, KEY_PATTERNS.day],
+        keys: [KEY_PATTERNS.directory, KEY_PATTERNS.runs, KEY_PATTERNS.day, KEY_PATTERNS.invoiceIssues],
         index: true,
       },
       { actions: ['PutItem'], keys: [KEY_PATTERNS.audit, KEY_PATTERNS.run] },
@@ -150,16 +150,16 @@ export class AdminApi extends Construct {
     new CfnOutput(this, 'Url', {
       value: this.api.apiEndpoint,
       description: 'Admin API base URL (SigV4, service execute-api)',
-    });
+    }).overrideLogicalId('AdminApiUrl');
     for (const role of ROLES) {
       new CfnOutput(this, `${cap(role)}RoleArn`, {
         value: this.roles[role].roleArn,
         description: `Assume to call the admin API as ${role}`,
-      });
+      }).overrideLogicalId(`Admin${cap(role)}RoleArn`);
       new CfnOutput(this, `${cap(role)}InvokePolicyArn`, {
         value: this.invokePolicies[role].managedPolicyArn,
         description: `Attach to an IAM user or role to give it the ${role} routes (also list it in adminPrincipals)`,
-      });
+      }).overrideLogicalId(`Admin${cap(role)}InvokePolicyArn`);
     }
   }
 }

@@ -45,7 +45,10 @@ export class Alarms extends Construct {
       this.#actions.push(
         new cwActions.SnsAction(sns.Topic.fromTopicArn(this, 'External', config.alarmTopicArn)),
       );
-    new CfnOutput(this, 'TopicArn', { value: topic.topicArn, description: 'Alarms are published here' });
+    new CfnOutput(this, 'TopicArn', {
+      value: topic.topicArn,
+      description: 'Alarms are published here (subscribe more endpoints to it)',
+    }).overrideLogicalId('AlarmTopicArn');
   }
 
   /** An alarm when the metric reaches `threshold` (1 by default) in one period. */

@@ -38,7 +38,7 @@ export class MonthlyInvoicing extends Construct {
       { actions: ['PutItem'], keys: [KEY_PATTERNS.audit] },
       {
         actions: ['Query'],
-        keys: [KEY_PATTERNS.day, KEY_PATTERNS.directory, KEY_PATTERNS.runs],
+        keys: [KEY_PATTERNS.day, KEY_PATTERNS.directory, KEY_PATTERNS.runs, KEY_PATTERNS.invoiceIssues],
         index: true,
       },
     ]);

@@ -178,6 +178,6 @@ export class NightlyPipeline extends Construct {
       value: this.stateMachine.stateMachineArn,
       description:
         'The nightly collection; start it with {"request":{"kind":"backfill","from":..,"to":..}} to backfill',
-    });
+    }).overrideLogicalId('NightlyStateMachineArn');
   }
 }

@@ -147,6 +147,16 @@ describe.runIf(run)('the deployed monthly invoices', () => {
       customers,
     );
   });
+  it('shows up in GET /status with the schedule and the rate card as deployed', async () => {
+    const status = await call('GET', '/status', assumed('Viewer'));
+    expect(status.status).toBe(200);
+    expect(status.json.rateCard).toEqual({ key: 'config/rate-card.json', present: true });
+    expect(status.json.lastIssuedMonth).toBe(month);
+    expect(status.json.lastRun).toMatchObject({ kind: 'backfill', status: 'succeeded', from, to });
+    // The stack's default schedule: nightly at 02:30 UTC, invoices on the 4th at 06:00 UTC.
+    expect(status.json.nextNightly).toMatch(/T02:30:00\.000Z$/);
+    expect(status.json.nextMonthly).toMatch(/-04T06:00:00\.000Z$/);
+  });
 });
 
 describe.runIf(run)('least privilege, as executed', () => {

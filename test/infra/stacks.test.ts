@@ -5,32 +5,75 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, roleAllows } from '../../lambdas/api/roles.ts';
 import { buildApp } from '../../lib/app.ts';
-import { parseDeploymentConfig } from '../../lib/config.ts';
+import { deploymentConfigFromContext, parseDeploymentConfig } from '../../lib/config.ts';
+import { arnPath, routeAccess } from '../../lib/constructs/admin-api.ts';
 import { REVIEWED_FINDINGS } from '../../lib/nag-acknowledgements.ts';
+import { cdkContext } from '../support/cdk.ts';
+
+// What the templates say. What they do when run is in test/aws (executed on independent backends).
 
 let stateful: Template;
 let stateless: Template;
 let app: App;
 
+const synth = (overrides: Record<string, unknown> = {}) => {
+  const a = new App({ context: cdkContext(overrides) });
+  const built = buildApp(a);
+  a.synth();
+  return {
+    app: a,
+    stateful: Template.fromStack(built.stateful),
+    stateless: Template.fromStack(built.stateless),
+  };
+};
+
 beforeAll(() => {
-  // Skips esbuild bundling (0.5 s instead of 5 s); cdk-nag still runs on synth.
-  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const built = buildApp(app);
-  app.synth();
-  stateful = Template.fromStack(built.stateful);
-  stateless = Template.fromStack(built.stateless);
+  ({ app, stateful, stateless } = synth());
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation templates are untyped JSON
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 const resources = (t: Template, type: string) =>
   Object.entries(t.findResources(type)) as [string, Resource][];
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, string[]>>;
+};
+
+/** The statements of every inline policy on a function's role, by the function's construct path prefix. */
+function functionStatements(prefix: string): Statement[] {
+  const [, fn] = resources(stateless, 'AWS::Lambda::Function').find(([id]) => id.startsWith(prefix))!;
+  const role = fn.Properties.Role['Fn::GetAtt'][0];
+  return resources(stateless, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** `dynamodb:Query on index: DAY#*, DIRECTORY` lines: what a function may do on the table. */
+function tableGrants(prefix: string): string[] {
+  return functionStatements(prefix)
+    .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')))
+    .flatMap((s) => {
+      const onIndex = JSON.stringify(s.Resource).includes('/index/');
+      const keys = s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? ['(any key)'];
+      return [s.Action].flat().map((a) => `${a}${onIndex ? ' on index' : ''}: ${[keys].flat().join(', ')}`);
+    })
+    .sort();
+}
 
 describe('the stateful stack', () => {
   it('keeps every bucket private, SSL-only, encrypted, versioned and retained', () => {
     const buckets = resources(stateful, 'AWS::S3::Bucket');
-    expect(buckets).toHaveLength(3);
+    expect(buckets.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'AccessLogs',
+      'Audit',
+      'Reports',
+      'Runs',
+    ]);
     for (const [id, bucket] of buckets) {
       expect(bucket.Properties.PublicAccessBlockConfiguration, id).toEqual({
         BlockPublicAcls: true,
@@ -51,7 +94,7 @@ describe('the stateful stack', () => {
     }
   });
 
-  it('locks the audit bucket with Object Lock and a default retention', () => {
+  it('locks the audit bucket with the configured Object Lock mode and retention (COMPLIANCE available)', () => {
     stateful.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
       ObjectLockConfiguration: {
@@ -59,14 +102,29 @@ describe('the stateful stack', () => {
         Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 2555 } },
       },
     });
+    const compliance = synth({
+      'e2-ledger.auditLockMode': 'COMPLIANCE',
+      'e2-ledger.auditRetentionDays': '3650',
+    });
+    compliance.stateful.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 3650 } },
+      },
+    });
   });
 
-  it('moves reports to Infrequent Access after the configured age', () => {
+  it('moves reports to Infrequent Access after the configured age, and expires run working files', () => {
     stateful.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }] }),
         ]),
+      },
+    });
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })]),
       },
     });
   });
@@ -91,6 +149,105 @@ describe('the stateful stack', () => {
   });
 });
 
+describe('least privilege, per function', () => {
+  it('grants each function exactly the table actions and key prefixes it uses, nothing on * and no deletes', () => {
+    expect(tableGrants('NightlyListUsers')).toEqual([
+      'dynamodb:GetItem: RUN#*',
+      'dynamodb:PutItem: RUN#*',
+      'dynamodb:Query on index: DIRECTORY',
+      'dynamodb:UpdateItem: RUN#*',
+      'dynamodb:UpdateItem: USER#*',
+    ]);
+    expect(tableGrants('NightlyCollectBatch')).toEqual([
+      'dynamodb:BatchWriteItem: RUN#*',
+      'dynamodb:BatchWriteItem: USER#*',
+      'dynamodb:Query: USER#*',
+      'dynamodb:UpdateItem: RUN#*',
+      'dynamodb:UpdateItem: USER#*',
+    ]);
+    expect(tableGrants('NightlyFinalize')).toEqual([
+      'dynamodb:BatchWriteItem: RUN#*',
+      'dynamodb:GetItem: RUN#*',
+      'dynamodb:PutItem: RUN#*',
+      'dynamodb:Query on index: DIRECTORY, DAY#*',
+      'dynamodb:Query: RUN#*',
+      'dynamodb:Query: USER#*, AUDIT#*',
+    ]);
+    expect(tableGrants('MonthlyHandler')).toEqual([
+      'dynamodb:GetItem: INVOICES#*',
+      'dynamodb:PutItem: AUDIT#*',
+      'dynamodb:PutItem: INVOICES#*',
+      'dynamodb:Query on index: DAY#*, DIRECTORY, RUNS, INVOICE-ISSUES',
+      'dynamodb:Query: INVOICES#*',
+      'dynamodb:UpdateItem: INVOICES#*',
+    ]);
+    // The admin API reads; it writes only audit records and queued runs, and deletes nothing.
+    expect(tableGrants('AdminHandler')).toEqual([
+      'dynamodb:GetItem: USER#*, RUN#*, AUDIT#*, INVOICES#*',
+      'dynamodb:PutItem: AUDIT#*, RUN#*',
+      'dynamodb:Query on index: DIRECTORY, RUNS, DAY#*, INVOICE-ISSUES',
+      'dynamodb:Query: USER#*, RUN#*, AUDIT#*, INVOICES#*',
+    ]);
+    for (const [id, policy] of resources(stateless, 'AWS::IAM::Policy')) {
+      for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
+        const actions = [s.Action].flat();
+        expect(
+          actions.filter((a) => /^(dynamodb|s3):(\*|Delete|Scan|PutBucket|PutObjectRetention)/.test(a)),
+          id,
+        ).toEqual([]);
+        if (actions.some((a) => /^(dynamodb|s3|secretsmanager|states):/.test(a)))
+          expect([s.Resource].flat(), `${id} ${actions}`).not.toContain('*');
+      }
+    }
+  });
+
+  it('scopes object access by key prefix, and gives the IDrive token only to the functions that call IDrive', () => {
+    const s3Grants = (prefix: string) =>
+      functionStatements(prefix)
+        .filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')))
+        .map(
+          (s) =>
+            `${[s.Action].flat().join('+')} ${
+              JSON.stringify(s.Resource)
+                .match(/\/(\w[\w./-]*\*?)"/g)
+                ?.join(' ') ?? ''
+            }`,
+        );
+    expect(s3Grants('NightlyCollectBatch').join('\n')).toMatch(
+      /s3:AbortMultipartUpload\+s3:PutObject .*staging\/\*/,
+    );
+    expect(s3Grants('NightlyCollectBatch').join('\n')).not.toMatch(/invoices|usage|audit/);
+    expect(s3Grants('MonthlyHandler').join('\n')).not.toMatch(/staging|usage\/|audit/);
+    expect(s3Grants('AdminHandler').join('\n')).not.toMatch(/PutObject/);
+    const tokenReaders = resources(stateless, 'AWS::IAM::Policy')
+      .filter(([, p]) =>
+        JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue'),
+      )
+      .map(([id]) => id.replace(/Function.*/, ''))
+      .sort();
+    expect(tokenReaders).toEqual(['AdminHandler', 'NightlyCollectBatch', 'NightlyListUsers']);
+  });
+
+  it('gives each admin role an invoke policy on exactly its routes', () => {
+    const access = routeAccess();
+    expect(access.every((r) => ROLES.includes(r.role))).toBe(true);
+    const policies = resources(stateless, 'AWS::IAM::ManagedPolicy');
+    for (const role of ROLES) {
+      const [, policy] = policies.find(([id]) =>
+        id.startsWith(`Admin${role[0]!.toUpperCase()}${role.slice(1)}InvokePolicy`),
+      )!;
+      const text = JSON.stringify(policy.Properties.PolicyDocument);
+      const routes = (text.match(/\/\$default\/[A-Z]+\/[^"]*/g) ?? []).map((r) =>
+        r.replace('/$default/', ''),
+      );
+      const expected = access
+        .filter((r) => roleAllows(role, r.role))
+        .map((r) => `${r.method}${arnPath(r.path)}`);
+      expect(routes.sort(), role).toEqual(expected.sort());
+    }
+  });
+});
+
 describe('the stateless stack', () => {
   it('runs every function on ARM64 Node.js 24 with an explicit timeout, memory, log retention and tracing', () => {
     const functions = resources(stateless, 'AWS::Lambda::Function');
@@ -107,28 +264,6 @@ describe('the stateless stack', () => {
       expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
-  it('grants no data action on a * resource, and the IDrive token only to functions that call IDrive', () => {
-    const dataAction = /^(dynamodb|s3|secretsmanager|states):/;
-    const tokenReaders: string[] = [];
-    for (const [id, policy] of resources(stateless, 'AWS::IAM::Policy')) {
-      for (const statement of policy.Properties.PolicyDocument.Statement as {
-        Action: string | string[];
-        Resource: unknown;
-      }[]) {
-        const actions = [statement.Action].flat();
-        const resourcesOf = [statement.Resource].flat();
-        if (actions.some((a) => dataAction.test(a)))
-          expect(resourcesOf, `${id} ${actions.join(',')}`).not.toContain('*');
-        if (actions.includes('secretsmanager:GetSecretValue')) tokenReaders.push(id);
-      }
-    }
-    expect(tokenReaders.sort()).toEqual([
-      expect.stringMatching(/^AdminApi/),
-      expect.stringMatching(/^CollectBatch/),
-      expect.stringMatching(/^ListUsers/),
-    ]);
-  });
-
   it('authorizes every admin route with IAM, logs access and throttles', () => {
     const routes = resources(stateless, 'AWS::ApiGatewayV2::Route');
     expect(routes.length).toBeGreaterThan(0);
@@ -140,19 +275,45 @@ describe('the stateless stack', () => {
     });
   });
 
-  it('runs the nightly state machine with logs, tracing, a bounded Distributed Map and retries with jitter', () => {
+  it('writes every path in the nightly definition under a .$ key, with a bounded Distributed Map and retries with jitter', () => {
     const machine = resources(stateless, 'AWS::StepFunctions::StateMachine')[0]?.[1];
     expect(machine!.Properties.TracingConfiguration).toEqual({ Enabled: true });
     expect(machine!.Properties.LoggingConfiguration.Level).toBe('ALL');
-    const definition = JSON.stringify(machine!.Properties.DefinitionString);
-    expect(definition).toContain('DISTRIBUTED');
-    expect(definition).toMatch(/\\"MaxConcurrency\\":2/);
-    expect(definition).toMatch(/\\"ToleratedFailurePercentage\\":10/);
-    expect(definition).toMatch(/\\"MaxItemsPerBatch\\":25/);
-    expect(definition).toMatch(/\\"JitterStrategy\\":\\"FULL\\"/);
+    const joined = machine!.Properties.DefinitionString['Fn::Join'][1]
+      .map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN'))
+      .join('');
+    const definition = JSON.parse(joined);
+    // A value that looks like a path under a key without .$ is passed on as literal text.
+    const literalPaths: string[] = [];
+    const walk = (v: unknown, key: string) => {
+      if (
+        typeof v === 'string' &&
+        /^\$\$?\./.test(v) &&
+        !key.endsWith('.$') &&
+        !/Path$|^(Variable|ResultPath|InputPath|OutputPath)$/.test(key)
+      )
+        literalPaths.push(`${key}: ${v}`);
+      if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) walk(c, k);
+    };
+    walk(definition, '');
+    expect(literalPaths).toEqual([]);
+    const map = definition.States['Collect every user'];
+    expect(map.ItemProcessor.ProcessorConfig.Mode).toBe('DISTRIBUTED');
+    expect(map.ItemBatcher).toEqual({
+      MaxItemsPerBatch: 25,
+      BatchInput: { 'runId.$': '$.runId', 'request.$': '$.request' },
+    });
+    expect(map.MaxConcurrency).toBe(2);
+    expect(map.ToleratedFailurePercentage).toBe(10);
+    expect(map.ResultWriter.Parameters.Prefix).toBe('runs/map-results');
+    expect(definition.States['List users'].Parameters).toEqual({
+      'input.$': '$',
+      'executionArn.$': '$$.Execution.Id',
+    });
+    expect(joined).toMatch(/"JitterStrategy":"FULL"/);
   });
 
-  it('schedules the nightly run and the monthly invoices with a retry policy and a dead-letter queue', () => {
+  it('schedules the nightly run and, after the grace period, the monthly invoices, with retries and a dead-letter queue', () => {
     const schedules = resources(stateless, 'AWS::Scheduler::Schedule');
     expect(schedules).toHaveLength(2);
     for (const [, schedule] of schedules) {
@@ -161,33 +322,82 @@ describe('the stateless stack', () => {
       expect(schedule.Properties.ScheduleExpressionTimezone).toBe('UTC');
     }
     expect(schedules.map(([, s]) => s.Properties.ScheduleExpression).sort()).toEqual([
-      'cron(0 6 1 * ? *)',
+      'cron(0 6 4 * ? *)',
       'cron(30 2 * * ? *)',
     ]);
   });
 
-  it('alarms on failed executions, dead letters, function errors and missing user-days, to one topic', () => {
+  it('alarms on failed and timed-out runs, late missing days, refused invoices, dead letters, API 5xx and function errors', () => {
     const alarms = resources(stateless, 'AWS::CloudWatch::Alarm');
     const metrics = alarms.map(([, a]) => a.Properties.MetricName);
     expect(metrics).toEqual(
       expect.arrayContaining([
         'ExecutionsFailed',
-        'ApproximateNumberOfMessagesVisible',
+        'ExecutionsTimedOut',
         'UserDaysMissing',
-        'Errors',
+        'UserDaysMissingPastWindow',
+        'InvoicesRefused',
+        'ApproximateNumberOfMessagesVisible',
+        '5xx',
       ]),
     );
     expect(metrics.filter((m) => m === 'Errors')).toHaveLength(5);
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    stateless.resourceCountIs('AWS::SNS::Subscription', 1);
+  });
+
+  it('names every output an operator needs', () => {
+    expect(
+      Object.keys(stateful.findOutputs('*'))
+        .filter((k) => !k.startsWith('ExportsOutput'))
+        .sort(),
+    ).toEqual(['ApiTokenSecretArn', 'AuditBucketName', 'ReportsBucketName', 'TableName']);
+    expect(Object.keys(stateless.findOutputs('*')).sort()).toEqual([
+      'AdminAdminInvokePolicyArn',
+      'AdminAdminRoleArn',
+      'AdminApiUrl',
+      'AdminOperatorInvokePolicyArn',
+      'AdminOperatorRoleArn',
+      'AdminViewerInvokePolicyArn',
+      'AdminViewerRoleArn',
+      'AlarmTopicArn',
+      'NightlyStateMachineArn',
+    ]);
   });
 });
 
 describe('configuration and checks', () => {
-  it('validates cdk.json context and names the wrong field', () => {
-    expect(parseDeploymentConfig({}).maxConcurrency).toBe(8);
-    expect(() => parseDeploymentConfig({ maxConcurrency: 0 })).toThrow(/e2-ledger\.maxConcurrency/);
+  it('validates cdk.json context, names the wrong field, and takes -c e2-ledger.<field> overrides', () => {
+    expect(parseDeploymentConfig({ alarmEmail: 'none' }).maxConcurrency).toBe(8);
+    expect(() => parseDeploymentConfig({ alarmEmail: 'none', maxConcurrency: 0 })).toThrow(
+      /e2-ledger\.maxConcurrency/,
+    );
     expect(() => parseDeploymentConfig({ alarmEmail: 'nope' })).toThrow(/alarmEmail/);
-    expect(() => parseDeploymentConfig({ surprise: 1 })).toThrow(/invalid cdk.json context/);
+    expect(() => parseDeploymentConfig({ alarmEmail: 'none', surprise: 1 })).toThrow(
+      /invalid cdk.json context/,
+    );
+    expect(() =>
+      parseDeploymentConfig({ alarmEmail: 'none', nightlyCron: { minute: '*/5', hour: '2' } }),
+    ).toThrow(/nightlyCron\.minute/);
+    const config = deploymentConfigFromContext({
+      'e2-ledger': { batchSize: 25, alarmEmail: 'none' },
+      'e2-ledger.batchSize': '5',
+      'e2-ledger.alarmEmail': 'ops@example.com',
+    });
+    expect([config.batchSize, config.alarmEmail]).toEqual([5, 'ops@example.com']);
+  });
+
+  it('refuses to synthesize without somewhere for alarms to go, saying how to opt out on purpose', () => {
+    const bare = new App({ context: { ...cdkContext(), 'e2-ledger.alarmEmail': undefined } });
+    expect(() => buildApp(bare)).toThrow(/alarmEmail: alarms need somewhere to go.*alarmEmail "none"/);
+    const none = synth({ 'e2-ledger.alarmEmail': 'none' });
+    none.stateless.resourceCountIs('AWS::SNS::Subscription', 0);
+    const external = synth({
+      'e2-ledger.alarmEmail': 'none',
+      'e2-ledger.alarmTopicArn': 'arn:aws:sns:eu-west-1:123456789012:pager',
+    });
+    for (const [, alarm] of resources(external.stateless, 'AWS::CloudWatch::Alarm'))
+      expect(alarm.Properties.AlarmActions).toHaveLength(2);
   });
 
   it('passes cdk-nag AwsSolutions and Serverless with every acknowledgement carrying a reason', () => {
@@ -207,26 +417,47 @@ describe('configuration and checks', () => {
   it('fails synth when a finding is neither fixed nor reviewed', async () => {
     const { Stack } = await import('aws-cdk-lib');
     const { Bucket } = await import('aws-cdk-lib/aws-s3');
-    const probe = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const probe = new App({ context: cdkContext() });
     buildApp(probe);
     new Bucket(new Stack(probe, 'Probe'), 'Unsafe');
     expect(() => probe.synth()).toThrow();
   });
 
-  it('`cdk synth` works offline with no AWS credentials, bundling every function with esbuild', () => {
+  it('`cdk synth` works offline with no AWS credentials, bundling every function, and lists the outputs', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'e2l-synth-'));
-    const out = execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', outDir], {
-      env: {
-        ...process.env,
-        CDK_DISABLE_CLI_TELEMETRY: 'true',
-        AWS_ACCESS_KEY_ID: '',
-        AWS_SECRET_ACCESS_KEY: '',
-        AWS_PROFILE: '',
-      },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    rmSync(outDir, { recursive: true, force: true });
-    expect(out).not.toMatch(/Error/);
-  }, 120_000);
+    const run = (extra: string[]) =>
+      execFileSync('npx', ['cdk', 'synth', '--output', outDir, ...extra], {
+        env: {
+          ...process.env,
+          CDK_DISABLE_CLI_TELEMETRY: 'true',
+          AWS_ACCESS_KEY_ID: '',
+          AWS_SECRET_ACCESS_KEY: '',
+          AWS_PROFILE: '',
+        },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    try {
+      const out = execFileSync(
+        'sh',
+        ['-c', `npx cdk synth --output ${outDir} -c e2-ledger.alarmEmail=ops@example.com 2>&1`],
+        {
+          env: {
+            ...process.env,
+            CDK_DISABLE_CLI_TELEMETRY: 'true',
+            AWS_ACCESS_KEY_ID: '',
+            AWS_SECRET_ACCESS_KEY: '',
+            AWS_PROFILE: '',
+          },
+          encoding: 'utf8',
+        },
+      );
+      expect(out).toMatch(/Successfully synthesized/);
+      expect(out).toMatch(/E2LedgerStateful\.ApiTokenSecretArn: Put the IDrive e2 reseller API key here/);
+      expect(out).toMatch(/E2LedgerStateless\.AdminApiUrl/);
+      expect(() => run([])).toThrow(/alarms need somewhere to go/);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

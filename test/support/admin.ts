@@ -1,5 +1,6 @@
 import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
 import type { E2Client } from '../../lambdas/e2/client.ts';
+import { DEFAULT_SCHEDULE } from '../../lambdas/status/schedule.ts';
 import { parseAdminTokens, startAdminServer } from '../../local/admin/admin-server.ts';
 import { LocalRunLauncher } from '../../local/admin/local-run-launcher.ts';
 import { startLedger } from './ledger.ts';
@@ -22,7 +23,12 @@ export async function startAdmin(today = '2026-11-01', users = 12, token?: strin
   );
   // A clock that moves a millisecond per reading, so audit records keep the order they were made in.
   let tick = 0;
-  const ctx = { ...deps, launcher, now: () => new Date(Date.parse(`${today}T03:00:00Z`) + tick++) };
+  const ctx = {
+    ...deps,
+    launcher,
+    now: () => new Date(Date.parse(`${today}T03:00:00Z`) + tick++),
+    status: { rateCardKey: 'config/rate-card.json', schedule: DEFAULT_SCHEDULE, recollectDays: 3 },
+  };
   const server = await startAdminServer({
     ctx,
     tokens: parseAdminTokens(
