@@ -288,20 +288,28 @@ export class DynamoLedgerStore implements LedgerStore {
     return (result.Items?.[0]?.month as string | undefined) ?? null;
   }
 
+  // Append-only: the intent (pending) and the outcome are separate items, each written once.
   async putAudit(record: AuditRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: keys.audit(record.at.slice(0, 10)),
-          sk: `${record.at}#${record.requestId}`,
-          type: 'audit',
-          ...record,
-        },
-      }),
-    );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: keys.audit(record.at.slice(0, 10)),
+            sk: `${record.at}#${record.requestId}#${record.outcome === 'pending' ? 0 : 1}`,
+            type: 'audit',
+            ...record,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // The same record written again (a retried request): already on file.
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 
+  /** One record per request: its outcome when there is one, else its pending intent (a crash). */
   async auditRecords(from: string, to: string): Promise<AuditRecord[]> {
     const out: AuditRecord[] = [];
     for (let day = from; day <= to; day = plusDays(day, 1)) {
@@ -309,7 +317,12 @@ export class DynamoLedgerStore implements LedgerStore {
         { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.audit(day) } },
         (i) => strip(i) as AuditRecord,
       );
-      out.push(...records);
+      const byRequest = new Map<string, AuditRecord>();
+      for (const r of records) {
+        const key = `${r.at}#${r.requestId}`;
+        if (!byRequest.has(key) || r.outcome !== 'pending') byRequest.set(key, r);
+      }
+      out.push(...byRequest.values());
     }
     return out;
   }

@@ -149,7 +149,7 @@ export interface LedgerStore {
   /** The latest month with a completed, non-draft invoice version; null when none. */
   lastIssuedInvoiceMonth(): Promise<string | null>;
 
-  /** Writes (or, for the same at + requestId, replaces) an admin audit record. */
+  /** Appends an admin audit record: the pending intent and the outcome are kept side by side, never replaced. */
   putAudit(record: AuditRecord): Promise<void>;
   /** Audit records of the UTC days from..to, oldest first. */
   auditRecords(from: string, to: string): Promise<AuditRecord[]>;

@@ -6,7 +6,7 @@
  *   run outcome     pk RUN#<id>      sk USER#<email>
  *   invoice number  pk INVOICES#<yyyy-MM>  sk NUMBER#<000001>   (the claim is the assignment: gapless)
  *   invoice version pk INVOICES#<yyyy-MM>  sk VERSION#<0001>  gsi1 INVOICE-ISSUES / <month>#<version> once issued
- *   audit record    pk AUDIT#<yyyy-MM-dd>  sk <at>#<requestId>
+ *   audit record    pk AUDIT#<yyyy-MM-dd>  sk <at>#<requestId>#<0 pending | 1 outcome>   (append-only)
  * The CDK stack and the local setup both create the table from these names.
  */
 export const TABLE_KEYS = {

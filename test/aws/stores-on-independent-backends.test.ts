@@ -204,6 +204,33 @@ describe('the ledger store', () => {
   });
 });
 
+describe('the admin audit trail', () => {
+  it("keeps each request's intent and outcome as separate items that a replay cannot change", async () => {
+    for (const [name, ledger] of Object.entries(ledgers)) {
+      const base = {
+        at: '2026-11-03T10:00:00.000Z',
+        requestId: `req-${name.length}`,
+        principal: 'arn:aws:iam::123456789012:user/alice',
+        action: 'users.disable',
+        target: 'ann@example.com',
+        request: {},
+        status: null,
+        code: null,
+      };
+      await ledger.putAudit({ ...base, outcome: 'pending' });
+      await ledger.putAudit({ ...base, outcome: 'succeeded', status: 200 });
+      await ledger.putAudit({ ...base, outcome: 'failed', status: 500 }); // a replay with other content
+      const records = (await ledger.auditRecords('2026-11-03', '2026-11-03')).filter(
+        (r) => r.requestId === base.requestId,
+      );
+      expect(
+        records.map((r) => [r.outcome, r.status]),
+        name,
+      ).toEqual([['succeeded', 200]]);
+    }
+  });
+});
+
 describe('the object store', () => {
   it('stores text and 12 MiB streams (multipart) byte for byte, and lists them in key order', async () => {
     for (const [name, store] of Object.entries(objectStores)) {
