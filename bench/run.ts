@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { build } from 'esbuild';
 import { handleApiRequest } from '../lambdas/api/app.ts';
-import { generateInvoices } from '../lambdas/billing/generate-invoices.ts';
+import { issueInvoices } from '../lambdas/billing/invoicing.ts';
 import { daysBetween, minusDays } from '../lambdas/calendar/days.ts';
 import { E2Client } from '../lambdas/e2/client.ts';
 import { createDocumentClient, createS3Client } from '../lambdas/store/aws-clients.ts';
@@ -169,9 +169,9 @@ const invoiceUsers = opts.invoiceUsers ?? (quick ? 500 : 2_000);
   }, 20);
   const invStart = performance.now();
   const rateCardText = readFileSync(new URL('../local/rate-card.example.json', import.meta.url), 'utf8');
-  const result = await generateInvoices(
-    { ledger, objects, now: () => new Date(NOW) },
-    { month: '2026-10', rateCardText, draft: true },
+  const result = await issueInvoices(
+    { ledger, objects, now: () => new Date('2026-11-10T00:00:00Z'), principal: 'bench', graceDays: 3 },
+    { month: '2026-10', rateCardText },
   );
   const invMs = performance.now() - invStart;
   clearInterval(sampler);
@@ -185,7 +185,7 @@ const invoiceUsers = opts.invoiceUsers ?? (quick ? 500 : 2_000);
     `(load ${fmt(loadMs / 1000, 1)} s)`,
   );
   summary.push(
-    `invoices: ${result.lines.length} invoices from ${read} snapshots in ${fmt(invMs / 1000, 2)} s; reading the snapshots alone takes ${fmt(readMs / 1000, 2)} s, so the time is the local DynamoDB reads`,
+    `invoices: ${result.created.length} invoices issued from ${read} snapshots in ${fmt(invMs / 1000, 2)} s; reading the snapshots alone takes ${fmt(readMs / 1000, 2)} s, so the time is the local DynamoDB reads`,
   );
   db.destroy();
   s3.destroy();

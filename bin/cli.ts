@@ -1,7 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { RateCardError } from '../lambdas/billing/rate-card.ts';
+import { ConfigError } from '../lambdas/config/env.ts';
+import { E2ConfigError } from '../lambdas/e2/config.ts';
+import { AdminTokensError } from '../local/admin/admin-server.ts';
 import { registerCollect } from './commands/collect.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerInvoice } from './commands/invoice.ts';
+import { UsageError } from './commands/options.ts';
 import { registerReports } from './commands/reports.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerServe } from './commands/serve.ts';
@@ -13,6 +18,11 @@ const program = new Command()
   .description('Usage metering, invoices and audit exports for IDrive e2 resellers')
   .version('0.1.0')
   .showHelpAfterError('(add --help for usage)')
+  .addHelpText(
+    'after',
+    '\nExit status: 0 done; 1 work incomplete (user-days failed or missing, a refused month); 2 bad usage or input.',
+  )
+  .enablePositionalOptions()
   .exitOverride();
 
 registerDemo(program);
@@ -24,10 +34,14 @@ registerStatus(program);
 registerServe(program);
 registerSim(program);
 
+/** Errors that are the caller's input, not the work: exit 2. */
+const USAGE_ERRORS = [UsageError, RateCardError, ConfigError, E2ConfigError, AdminTokensError];
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
+  // Commander has printed its message already; help and --version exit 0.
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   process.stderr.write(`e2-ledger: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  process.exit(USAGE_ERRORS.some((E) => error instanceof E) ? 2 : 1);
 }

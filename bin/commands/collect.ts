@@ -5,7 +5,7 @@ import { type CollectionRequest, defaultWindowSettings } from '../../lambdas/col
 import type { E2Client } from '../../lambdas/e2/client.ts';
 import type { Stores } from './context.ts';
 import { DEFAULT_DATA_DIR, isInteractive, openE2, openStores } from './context.ts';
-import { day, nonNegativeInt, positiveInt } from './options.ts';
+import { day, nonNegativeInt, positiveInt, UsageError } from './options.ts';
 import { outputTable } from './table.ts';
 
 export type CollectOptions = {
@@ -15,16 +15,24 @@ export type CollectOptions = {
   dataDir: string;
   concurrency: number;
   recollectDays: number;
+  onlyMissing?: boolean;
   json?: boolean;
 };
 
-export function collectionRequest(opts: Pick<CollectOptions, 'date' | 'from' | 'to'>): CollectionRequest {
-  if (opts.date && (opts.from || opts.to)) throw new Error('use either --date or --from/--to, not both');
-  if (opts.date) return { kind: 'backfill', from: opts.date, to: opts.date };
+export function collectionRequest(
+  opts: Pick<CollectOptions, 'date' | 'from' | 'to' | 'onlyMissing'>,
+): CollectionRequest {
+  if (opts.date && (opts.from || opts.to)) throw new UsageError('use either --date or --from/--to, not both');
+  const onlyMissing = Boolean(opts.onlyMissing);
+  if (opts.date) return { kind: 'backfill', from: opts.date, to: opts.date, onlyMissing };
   if (opts.from || opts.to) {
-    if (!opts.from || !opts.to) throw new Error('--from and --to go together');
-    return { kind: 'backfill', from: opts.from, to: opts.to };
+    if (!opts.from || !opts.to) throw new UsageError('--from and --to go together');
+    return { kind: 'backfill', from: opts.from, to: opts.to, onlyMissing };
   }
+  if (onlyMissing)
+    throw new UsageError(
+      '--only-missing goes with --date or --from/--to (a nightly collects what is missing anyway)',
+    );
   return { kind: 'nightly' };
 }
 
@@ -133,6 +141,7 @@ export function registerCollect(program: Command) {
       nonNegativeInt('--recollect-days', 31),
       3,
     )
+    .option('--only-missing', 'a backfill that collects only the days not stored yet (resume a long one)')
     .option('--json', 'print the run as JSON')
     .addHelpText(
       'after',

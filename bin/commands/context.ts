@@ -49,6 +49,11 @@ export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = proce
   }
   if (table || bucket)
     throw new Error('set both E2L_TABLE and E2L_BUCKET to use AWS, or neither for the embedded default');
+  return openLocalStores(dataDir);
+}
+
+/** The embedded default under `dataDir`, whatever the environment says (the demo's own stores). */
+export async function openLocalStores(dataDir: string): Promise<Stores> {
   const local = await startLocalStores({ dataDir });
   const db = createDocumentClient(local.connection);
   const s3 = createS3Client(local.connection);

@@ -1,14 +1,42 @@
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { format, startOfMonth, subMonths } from 'date-fns';
+import { addMonths, format, parseISO } from 'date-fns';
+import { draftInvoices, issuableFrom, issueInvoices } from '../../lambdas/billing/invoicing.ts';
+import { monthDays } from '../../lambdas/billing/month-invoices.ts';
 import { minusDays, utcToday } from '../../lambdas/calendar/days.ts';
+import { E2Client } from '../../lambdas/e2/client.ts';
+import { defaultHistoryStart } from '../../local/simulator/dataset.ts';
 import { E2Simulator } from '../../local/simulator/server.ts';
 import { printRun, runWithProgress } from './collect.ts';
-import { openE2, openStores } from './context.ts';
-import { invoiceMonth, printInvoices, readRateCardFile } from './invoice.ts';
-import { positiveInt } from './options.ts';
+import { openLocalStores } from './context.ts';
+import { DEFAULT_GRACE_DAYS, invoicingDeps, printDraft, printIssue, readRateCardFile } from './invoice.ts';
+import { positiveInt, UsageError } from './options.ts';
 
 const RATE_CARD = new URL('../../local/rate-card.example.json', import.meta.url).pathname;
+/** Written into every directory the demo creates: the only kind it will ever delete. */
+export const DEMO_MARKER = '.e2-ledger-demo';
+
+/**
+ * Starts the demo's directory afresh, deleting it only when the demo made it (it holds the marker).
+ * Anything else there is refused with the reason, and nothing is touched.
+ */
+export function prepareDemoDir(dir: string) {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory())
+      throw new UsageError(`--data-dir ${dir} is a file, not a directory; nothing was touched`);
+    if (existsSync(join(dir, DEMO_MARKER))) rmSync(dir, { recursive: true, force: true });
+    else if (readdirSync(dir).length > 0)
+      throw new UsageError(
+        `--data-dir ${dir} exists and was not made by e2-ledger demo (no ${DEMO_MARKER} in it), so the demo will not wipe it; choose another directory or remove it yourself. Nothing was touched.`,
+      );
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, DEMO_MARKER),
+    'made by e2-ledger demo; it deletes this directory when it starts again\n',
+  );
+}
 
 export function registerDemo(program: Command) {
   program
@@ -17,26 +45,28 @@ export function registerDemo(program: Command) {
       'the whole job end to end on the embedded default: simulated IDrive e2, local DynamoDB and S3',
     )
     .option('--users <n>', 'simulated customers', positiveInt('--users', 100_000), 25)
-    .option('--data-dir <dir>', 'where the demo keeps its data (wiped first)', '.e2-ledger/demo')
+    .option(
+      '--data-dir <dir>',
+      'where the demo keeps its data (a directory the demo made is started afresh)',
+      '.e2-ledger/demo',
+    )
     .option('--concurrency <n>', 'users collected at once', positiveInt('--concurrency', 256), 16)
     .option('--json', 'print the run as JSON')
     .action(async (opts: { users: number; dataDir: string; concurrency: number; json?: boolean }) => {
+      prepareDemoDir(opts.dataDir);
       const started = Date.now();
-      const token = 'demo-token-not-secret';
-      const sim = new E2Simulator({ users: opts.users, seed: 42, token });
-      const url = await sim.start(0);
-      process.env.E2_API_URL = url;
-      process.env.E2_API_TOKEN = token;
-      // The demo owns its directory: start clean so every demo shows the same thing.
-      rmSync(opts.dataDir, { recursive: true, force: true });
       const today = utcToday(new Date());
-      const from = format(startOfMonth(subMonths(new Date(`${today}T00:00:00Z`), 1)), 'yyyy-MM-dd');
+      const token = 'demo-token-not-secret';
+      const sim = new E2Simulator({ users: opts.users, seed: 42, token, today });
+      const url = await sim.start(0);
+      // The demo's own client and stores, whatever E2_API_URL or E2L_TABLE say: never a real ledger.
+      const e2 = new E2Client({ apiUrl: url, token }, { maxConcurrency: opts.concurrency });
+      const stores = await openLocalStores(opts.dataDir);
+      const from = defaultHistoryStart(today);
       const to = minusDays(today, 1);
       const say = (text: string) => !opts.json && process.stdout.write(`${text}\n`);
       say(`e2-ledger demo: simulated IDrive e2 API at ${url} with ${opts.users} customers`);
-      say(`collecting ${from} .. ${to} (the last full month and this month to date)\n`);
-      const e2 = openE2({ maxConcurrency: opts.concurrency });
-      const stores = await openStores(opts.dataDir);
+      say(`collecting ${from} .. ${to} (every day the simulator has)\n`);
       try {
         const result = await runWithProgress(
           e2,
@@ -49,17 +79,32 @@ export function registerDemo(program: Command) {
         say(
           `  daily usage: usage/daily/YYYY/MM/DD/usage-YYYY-MM-DD.csv  (${result.summary.exportedDays.length} days)`,
         );
-        say(`  audit:       audit/activity/YYYY/MM/DD/activity-YYYY-MM-DD.csv`);
-        say(`  invoices:    invoices/YYYY-MM/vN/invoices-YYYY-MM.csv (below)`);
+        say('  audit:       audit/activity/YYYY/MM/DD/activity-YYYY-MM-DD.csv');
+        say('  invoices:    invoices/YYYY-MM/issues/NNNN/ and invoices/YYYY-MM/register-YYYY-MM.csv (below)');
         if (stores.localReportsDir) say(`  on disk:     ${stores.localReportsDir}/`);
-        say(
-          `  download a month: npx e2-ledger reports download --month ${from.slice(0, 7)} --out reports-out --data-dir ${opts.dataDir}`,
-        );
+        say(`  status:           npx e2-ledger status --data-dir ${opts.dataDir}`);
         say(`  runs:             npx e2-ledger runs --data-dir ${opts.dataDir}`);
-        const lastMonth = from.slice(0, 7);
-        say(`\ninvoicing ${lastMonth} with local/rate-card.example.json\n`);
-        const invoices = await invoiceMonth(stores, lastMonth, readRateCardFile(RATE_CARD), false);
-        if (!opts.json) printInvoices(invoices, 5);
+        // Issue every month that is closed (plus its grace days); draft the ones still open.
+        const deps = invoicingDeps(stores, { principal: 'demo' });
+        const card = readRateCardFile(RATE_CARD);
+        for (
+          let month = from.slice(0, 7);
+          month <= to.slice(0, 7);
+          month = format(addMonths(parseISO(`${month}-01`), 1), 'yyyy-MM')
+        ) {
+          if (issuableFrom(DEFAULT_GRACE_DAYS, monthDays(month)) <= today) {
+            say(`\nissuing ${month} with local/rate-card.example.json\n`);
+            const issued = await issueInvoices(deps, { month, rateCardText: card });
+            if (!opts.json) printIssue(issued, 5);
+            say(
+              `  download it: npx e2-ledger reports download --month ${month} --out reports-out --data-dir ${opts.dataDir}`,
+            );
+          } else {
+            say(`\n${month} is still open for late data: a draft instead\n`);
+            const draft = await draftInvoices(deps, { month, rateCardText: card });
+            if (!opts.json) printDraft(draft);
+          }
+        }
         process.exitCode = result.summary.status === 'succeeded' ? 0 : 1;
       } finally {
         await e2.close();

@@ -48,3 +48,8 @@ export function month(name: string) {
     return value;
   };
 }
+
+/** Bad usage or input (a flag, a file, a directory): exit status 2, a one-line reason, nothing done. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -550,7 +550,12 @@ export const routes: readonly Route[] = [
     path: '/runs',
     summary: 'Start a backfill collection of from..to',
     body: z
-      .object({ from: isoDate, to: isoDate })
+      .object({
+        from: isoDate,
+        to: isoDate,
+        /** Only the days not stored yet; by default every day of the range is collected again. */
+        onlyMissing: z.boolean().optional(),
+      })
       .strict()
       .refine((b) => b.from <= b.to, { message: 'from must not be after to', path: ['from'] }),
     mutating: true,
@@ -559,7 +564,12 @@ export const routes: readonly Route[] = [
       const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
       if (String(i.body.to) > yesterday)
         throw new HttpError(400, 'invalid_parameters', `to must be at most yesterday (${yesterday} UTC)`);
-      const request = { kind: 'backfill', from: String(i.body.from), to: String(i.body.to) } as const;
+      const request = {
+        kind: 'backfill',
+        from: String(i.body.from),
+        to: String(i.body.to),
+        onlyMissing: i.body.onlyMissing === true,
+      } as const;
       // The id is the run record's, the execution's name and what GET /runs/{runId} takes.
       const runId = newRunId(ctx.now());
       const queued = queuedRun(runId, request, ctx.now());

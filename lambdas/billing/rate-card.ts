@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type Currency, Dec, MINOR_UNITS } from './money.ts';
+import { DEFAULT_NUMBERING, numberingSchema } from './numbering.ts';
 
 /** Bytes per unit. GB/TB are decimal (10^9, 10^12), GiB/TiB binary (2^30, 2^40). */
 export const UNIT_BYTES = { GB: 10n ** 9n, TB: 10n ** 12n, GiB: 2n ** 30n, TiB: 2n ** 40n } as const;
@@ -78,11 +79,13 @@ export const rateCardSchema = z
     overrides: z
       .record(z.string().regex(/^[^\s@]+@[^\s@]+$/, 'keys must be customer emails'), override)
       .optional(),
+    /** How invoices and credit notes are numbered; INV-YYYYMM-NNNNNN / CN-YYYYMM-NNNNNN when absent. */
+    numbering: numberingSchema.default(DEFAULT_NUMBERING),
   })
   .strict();
 
 export type RateCard = z.infer<typeof rateCardSchema>;
-export type CustomerTerms = Omit<RateCard, 'overrides'> & { discountRate: string };
+export type CustomerTerms = Omit<RateCard, 'overrides' | 'numbering'> & { discountRate: string };
 
 export class RateCardError extends Error {
   override name = 'RateCardError';
@@ -106,7 +109,7 @@ export function parseRateCard(text: string): { card: RateCard; sha256: string } 
 
 /** The terms that apply to one customer: the card, with that customer's override laid over it. */
 export function termsFor(card: RateCard, email: string): CustomerTerms {
-  const { overrides, ...base } = card;
+  const { overrides, numbering: _n, ...base } = card;
   const o = overrides?.[email] ?? overrides?.[email.toLowerCase()];
   return {
     ...base,

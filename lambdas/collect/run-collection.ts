@@ -47,7 +47,11 @@ export function queuedRun(
   request: Extract<CollectionRequest, { kind: 'backfill' }>,
   now: Date,
 ): RunSummary {
-  return { ...emptyRun(runId, request.kind, now, request), status: 'queued' };
+  return {
+    ...emptyRun(runId, request.kind, now, request),
+    status: 'queued',
+    onlyMissing: Boolean(request.onlyMissing),
+  };
 }
 
 function emptyRun(
@@ -76,6 +80,7 @@ function emptyRun(
     apiRetries: 0,
     exportedDays: [],
     catchUpDays: [],
+    onlyMissing: false,
     error: null,
   };
 }
@@ -96,6 +101,7 @@ export async function startRun(
   const summary: RunSummary = {
     ...emptyRun(ids.runId ?? newRunId(now), request.kind, now, range),
     executionArn: ids.executionArn ?? null,
+    onlyMissing: request.kind === 'backfill' && Boolean(request.onlyMissing),
   };
   await deps.ledger.putRun(summary);
   let users: E2User[];
@@ -265,7 +271,7 @@ async function collectOne(
   let days: string[] = [];
   try {
     const stored = await storedDaysOf(user.email, range);
-    days = daysToCollect(range, today, deps.settings, stored);
+    days = daysToCollect(request, range, today, deps.settings, stored);
     if (days.length === 0) return { ...base, outcome: 'stored' };
     const result = await collectUser(deps, {
       runId,
@@ -370,7 +376,7 @@ export async function outcomesOfUncollected(
   const request: CollectionRequest =
     summary.kind === 'nightly'
       ? { kind: 'nightly' }
-      : { kind: 'backfill', from: summary.from, to: summary.to };
+      : { kind: 'backfill', from: summary.from, to: summary.to, onlyMissing: summary.onlyMissing ?? false };
   const today = utcToday(new Date(summary.startedAt));
   const missing: UserRunOutcome[] = [];
   for (const user of listed) {
@@ -383,7 +389,7 @@ export async function outcomesOfUncollected(
     const range = userRange(request, today, deps.settings, user.collectedThrough);
     const stored = await deps.ledger.storedDays(user.email, range.from, range.to);
     // What the batch would have collected: missing days and the re-collection window, stored or not.
-    const days = daysToCollect(range, today, deps.settings, stored);
+    const days = daysToCollect(request, range, today, deps.settings, stored);
     missing.push({
       ...base,
       outcome: days.length === 0 ? 'stored' : 'failed',

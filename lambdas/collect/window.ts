@@ -3,7 +3,16 @@ import { daysBetween, minusDays, plusDays } from '../calendar/days.ts';
 /** What a run should cover: the nightly default or an explicit backfill. */
 export type CollectionRequest =
   | { readonly kind: 'nightly' }
-  | { readonly kind: 'backfill'; readonly from: string; readonly to: string };
+  | {
+      readonly kind: 'backfill';
+      readonly from: string;
+      readonly to: string;
+      /**
+       * Only the days not stored yet (to resume a long backfill cheaply). By default a backfill
+       * collects every day of its range again: that is how late or corrected figures come in.
+       */
+      readonly onlyMissing?: boolean;
+    };
 
 export type WindowSettings = {
   /** Days before yesterday that are always collected again, for late data. */
@@ -55,13 +64,19 @@ export function userRange(
   return { from: next < floor ? floor : next, to: range.to };
 }
 
-/** The days of a range to collect: those not stored yet, and every day inside the re-collection window. */
+/**
+ * The days of a range to collect. A nightly: those not stored yet, and every day inside the
+ * re-collection window. A backfill: every day (or only the missing ones, when it says so).
+ */
 export function daysToCollect(
+  request: CollectionRequest,
   range: { from: string; to: string },
   today: string,
   settings: WindowSettings,
   storedDays: ReadonlySet<string>,
 ): string[] {
+  const days = daysBetween(range.from, range.to);
+  if (request.kind === 'backfill' && !request.onlyMissing) return days;
   const recollectFrom = minusDays(today, 1 + settings.recollectDays);
-  return daysBetween(range.from, range.to).filter((day) => day >= recollectFrom || !storedDays.has(day));
+  return days.filter((day) => (request.kind === 'nightly' && day >= recollectFrom) || !storedDays.has(day));
 }

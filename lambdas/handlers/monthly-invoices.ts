@@ -1,12 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { format, subMonths } from 'date-fns';
 import { z } from 'zod';
-import { generateInvoices, InvoiceRefusedError } from '../billing/generate-invoices.ts';
+import { InvoiceRefusedError } from '../billing/invoice-errors.ts';
+import { draftInvoices, issueInvoices } from '../billing/invoicing.ts';
+import { intEnv } from '../config/env.ts';
 import { logger, metrics, runtime } from './runtime.ts';
 
 const event = z
   .object({
-    /** Defaults to the month before the current UTC month (the schedule runs on the 1st). */
+    /** Defaults to the month before the current UTC month (the schedule runs after the grace days). */
     month: z
       .string()
       .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')
@@ -15,40 +17,58 @@ const event = z
   })
   .loose();
 
-/** The monthly schedule: the previous month's invoices with the rate card stored in S3. */
+/**
+ * The monthly schedule: issues the previous month with the rate card stored in S3. Only what
+ * changed is issued (credit notes and new invoices); a refusal fails loudly so the alarm fires.
+ */
 export async function handler(input: unknown) {
   const parsed = event.parse(input ?? {});
   const rt = runtime();
   const month = parsed.month ?? format(subMonths(new Date(), 1), 'yyyy-MM');
   const key = rt.config.rateCardKey;
-  const rateCardText = await rt.objects.getText(key);
+  const deps = {
+    ledger: rt.ledger,
+    objects: rt.objects,
+    now: () => new Date(),
+    principal: 'e2-ledger monthly schedule',
+    graceDays: intEnv('E2L_INVOICE_GRACE_DAYS', 3, { min: 0, max: 27 }),
+  };
   try {
+    const rateCardText = await rt.objects.getText(key);
     if (rateCardText === null)
       throw new Error(
         `no rate card at s3://${rt.config.bucket}/${key}; upload one (see local/rate-card.example.json)`,
       );
-    const result = await generateInvoices(
-      { ledger: rt.ledger, objects: rt.objects, now: () => new Date() },
-      { month, rateCardText, draft: parsed.draft ?? false },
-    );
-    logger.info('invoices written', {
+    if (parsed.draft) {
+      const draft = await draftInvoices(deps, { month, rateCardText });
+      logger.info('draft written', { month, draft: draft.draft, customers: draft.computation.lines.length });
+      return { month, draft: draft.draft, invoicesKey: draft.files.invoices.key };
+    }
+    const result = await issueInvoices(deps, { month, rateCardText });
+    const summary = {
       month,
-      version: result.version,
-      customers: result.lines.length,
-      key: result.files.invoices.key,
-    });
-    return {
-      month,
-      version: result.version,
-      customers: result.lines.length,
-      invoicesKey: result.files.invoices.key,
+      issue: result.issue,
+      invoices: result.created.filter((d) => d.type === 'invoice').length,
+      creditNotes: result.created.filter((d) => d.type === 'credit_note').length,
+      unchanged: result.unchanged.length,
+      registerKey: result.register.register.key,
+      documentsKey: result.files?.documents.key ?? null,
     };
+    logger.info('invoices issued', summary);
+    return summary;
   } catch (error) {
     if (error instanceof InvoiceRefusedError)
       logger.error('invoices refused', {
         month,
-        reason: error.message,
+        reason: error.reason,
+        message: error.message,
         missingCustomers: error.missing.length,
+      });
+    else
+      logger.error('invoices failed', {
+        month,
+        name: (error as Error).name,
+        message: (error as Error).message,
       });
     // Refused or failed: the InvoicesRefused alarm fires, and the schedule's retries and DLQ apply.
     metrics.addMetric('InvoicesRefused', MetricUnit.Count, 1);

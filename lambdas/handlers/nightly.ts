@@ -22,7 +22,14 @@ import { e2Client, logger, metrics, runtime } from './runtime.ts';
 const requestSchema = z
   .union([
     z.object({ kind: z.literal('nightly') }).strict(),
-    z.object({ kind: z.literal('backfill'), from: isoDate, to: isoDate }).strict(),
+    z
+      .object({
+        kind: z.literal('backfill'),
+        from: isoDate,
+        to: isoDate,
+        onlyMissing: z.boolean().optional(),
+      })
+      .strict(),
   ])
   .default({ kind: 'nightly' });
 

@@ -1,20 +1,48 @@
 import Papa from 'papaparse';
 
 /**
- * CSV for finance, opened in Excel: RFC 4180 quoting with CRLF line ends, a UTF-8 byte order mark so
- * Excel reads names like "Zoë" correctly, and any text cell starting with = + - @ tab CR or LF
- * prefixed with ' so Excel never evaluates it as a formula. Numbers are written as numbers, untouched.
+ * CSV for finance, opened in Excel or LibreOffice in any locale. One cell rule for every file:
+ * - numbers (JS numbers, bigints, and `csvNumber` decimal strings such as money) are written as
+ *   they are, so "-12.30" on a credit note stays a number;
+ * - a text cell starting with = + - @ tab CR or LF, or their full-width forms ＝ ＋ － ＠, is
+ *   prefixed with ' so no spreadsheet evaluates it as a formula;
+ * - a text cell containing , ; tab, a quote or a line break is quoted (RFC 4180): Excel in a ';'
+ *   locale (de, fr, nl, ...) splits unquoted cells at ';', and a piece like `=cmd|...` would run.
+ * Files are UTF-8 with a byte order mark (Excel then reads "Zoë" right) and CRLF line ends.
  */
 
-export type CsvCell = string | number | boolean | null | undefined;
+/** A decimal number already formatted (money, quantities): written verbatim, never treated as text. */
+export class CsvNumber {
+  constructor(readonly text: string) {
+    if (!/^-?\d+(\.\d+)?$/.test(text)) throw new TypeError(`not a decimal number: "${text}"`);
+  }
+}
+export const csvNumber = (text: string) => new CsvNumber(text);
+
+export type CsvCell = string | number | bigint | boolean | CsvNumber | null | undefined;
 
 export const CSV_BOM = '\uFEFF';
-const FORMULA_START = /^[=+\-@\t\r\n]/;
+export const FORMULA_START = /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
+const NEEDS_QUOTES = /[",;\t\r\n]/;
+
+export function csvCell(value: CsvCell): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof CsvNumber) return value.text;
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
+    return String(value);
+  }
+  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
+  return NEEDS_QUOTES.test(guarded) || guarded !== value ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+}
 
 /** Formats rows (no header handling) as CSV text ending in CRLF. */
 export function csvRows(rows: readonly (readonly CsvCell[])[]): string {
-  if (rows.length === 0) return '';
-  return `${Papa.unparse(rows as CsvCell[][], { newline: '\r\n', escapeFormulae: FORMULA_START, header: false })}\r\n`;
+  let out = '';
+  for (const row of rows) out += `${row.map(csvCell).join(',')}\r\n`;
+  return out;
 }
 
 /** The first line of a file: BOM + header row. */

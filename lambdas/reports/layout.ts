@@ -46,10 +46,21 @@ export const ADMIN_AUDIT_COLUMNS = [
 
 export const ACTIVITY_COLUMNS = ['date', 'email', 'timestamp', 'ip', 'description'] as const;
 
+const issueDir = (month: string, issue: number) =>
+  `invoices/${month}/issues/${String(issue).padStart(4, '0')}`;
+
+/** A month's invoice files: each issue's documents (written once), the register (rewritten), drafts apart. */
 export const invoiceKeys = {
-  invoices: (month: string, version: number) => `invoices/${month}/v${version}/invoices-${month}.csv`,
-  summary: (month: string, version: number) => `invoices/${month}/v${version}/summary-${month}.csv`,
-  manifest: (month: string, version: number) => `invoices/${month}/v${version}/manifest-${month}.json`,
+  issueDocuments: (month: string, issue: number) => `${issueDir(month, issue)}/documents-${month}.csv`,
+  issueManifest: (month: string, issue: number) => `${issueDir(month, issue)}/manifest-${month}.json`,
+  register: (month: string) => `invoices/${month}/register-${month}.csv`,
+  registerManifest: (month: string) => `invoices/${month}/register-${month}.manifest.json`,
+  draftInvoices: (month: string, draft: number) =>
+    `invoices/${month}/drafts/d${draft}/draft-invoices-${month}.csv`,
+  draftSummary: (month: string, draft: number) =>
+    `invoices/${month}/drafts/d${draft}/draft-summary-${month}.csv`,
+  draftManifest: (month: string, draft: number) =>
+    `invoices/${month}/drafts/d${draft}/draft-manifest-${month}.json`,
 } as const;
 
 /** Finance reconciles against these names and this order; new columns go after `complete`. */
@@ -80,6 +91,34 @@ export const INVOICE_COLUMNS = [
   'discount',
   'storage_basis',
   'status',
+  'document_type',
+  'references',
+  'issued_at',
+  'reason',
+  'issue',
+] as const;
+
+/** One row per issued document of the month; a customer's net is the sum of `total` over their rows. */
+export const REGISTER_COLUMNS = [
+  'document_number',
+  'document_type',
+  'email',
+  'issued_at',
+  'references',
+  'currency',
+  'subtotal',
+  'tax',
+  'total',
+  'status',
+  'issue',
+  'reason',
+  'first_name',
+  'last_name',
+  'storage_amount',
+  'download_amount',
+  'upload_amount',
+  'discount',
+  'minimum_adjustment',
 ] as const;
 
 export const SUMMARY_COLUMNS = [

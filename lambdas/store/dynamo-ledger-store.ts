@@ -9,6 +9,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
 import { plusDays } from '../calendar/days.ts';
+import type { DraftRecord, InvoiceDocument, IssueRecord } from '../ledger/invoice-documents.ts';
+import { decode, draftRecordSchema, invoiceDocumentSchema, issueRecordSchema } from './invoice-items.ts';
 import type {
   AuditRecord,
   InvoiceVersion,
@@ -218,60 +220,183 @@ export class DynamoLedgerStore implements LedgerStore {
     );
   }
 
-  async invoiceNumbers(month: string): Promise<Map<string, number>> {
-    const numbers = new Map<string, number>();
-    for await (const items of this.#query({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
-      ExpressionAttributeValues: { ':pk': keys.invoices(month), ':n': 'NUMBER#' },
-      ConsistentRead: true,
-    })) {
-      for (const item of items) numbers.set(item.email as string, item.number as number);
-    }
-    return numbers;
-  }
-
-  async claimInvoiceNumber(month: string, n: number, email: string): Promise<boolean> {
-    return this.#claim({
-      pk: keys.invoices(month),
-      sk: keys.invoiceNumber(n),
-      type: 'invoice-number',
-      month,
-      number: n,
-      email,
-    });
-  }
-
-  async invoiceVersions(month: string): Promise<InvoiceVersion[]> {
+  async monthDocuments(month: string): Promise<InvoiceDocument[]> {
     return this.#queryAll(
       {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-        ExpressionAttributeValues: { ':pk': keys.invoices(month), ':v': 'VERSION#' },
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': keys.invoices(month), ':d': 'DOC#' },
         ConsistentRead: true,
       },
-      (i) => strip(i) as InvoiceVersion,
+      (i) => decode(invoiceDocumentSchema, i, 'document'),
     );
   }
 
-  claimInvoiceVersion(version: InvoiceVersion): Promise<boolean> {
-    return this.#claim(invoiceVersionItem(version));
+  async lastPosition(sequence: string): Promise<number> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.sequence(sequence) },
+        ProjectionExpression: '#p',
+        ExpressionAttributeNames: { '#p': 'position' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items?.[0]?.position as number | undefined) ?? 0;
   }
 
-  async completeInvoiceVersion(version: InvoiceVersion): Promise<void> {
+  claimDocument(document: InvoiceDocument): Promise<boolean> {
+    return this.#claim({
+      // No item-kind attribute here: `type` is the document's own (invoice or credit_note).
+      pk: keys.sequence(document.sequence),
+      sk: keys.position(document.position),
+      ...document,
+    });
+  }
+
+  async claimedDocument(sequence: string, position: number): Promise<InvoiceDocument | null> {
+    const result = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: keys.sequence(sequence), sk: keys.position(position) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? decode(invoiceDocumentSchema, result.Item, 'document claim') : null;
+  }
+
+  async claimedFrom(sequence: string, position: number): Promise<InvoiceDocument[]> {
+    return this.#queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND sk >= :from',
+        ExpressionAttributeValues: { ':pk': keys.sequence(sequence), ':from': keys.position(position) },
+        ConsistentRead: true,
+      },
+      (i) => decode(invoiceDocumentSchema, i, 'document claim'),
+    );
+  }
+
+  async recordDocuments(documents: readonly InvoiceDocument[]): Promise<void> {
+    await this.#batchPut(
+      documents.map((d) => ({ pk: keys.invoices(d.month), sk: keys.document(d.number), ...d })),
+    );
+  }
+
+  async issues(month: string): Promise<IssueRecord[]> {
+    return this.#queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :i)',
+        ExpressionAttributeValues: { ':pk': keys.invoices(month), ':i': 'ISSUE#' },
+        ConsistentRead: true,
+      },
+      (i) => decode(issueRecordSchema, i, 'issue record'),
+    );
+  }
+
+  createIssue(issue: IssueRecord): Promise<boolean> {
+    return this.#claim({
+      pk: keys.invoices(issue.month),
+      sk: keys.issue(issue.issue),
+      type: 'issue',
+      ...issue,
+    });
+  }
+
+  async completeIssue(issue: IssueRecord): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
         Item: {
-          ...invoiceVersionItem(version),
-          ...(version.draft
-            ? {}
-            : {
-                gsi1pk: keys.invoiceIssues,
-                gsi1sk: `${version.month}#${keys.invoiceVersion(version.version)}`,
-              }),
+          pk: keys.invoices(issue.month),
+          sk: keys.issue(issue.issue),
+          type: 'issue',
+          ...issue,
+          ...(issue.status === 'complete'
+            ? { gsi1pk: keys.invoiceIssues, gsi1sk: `${issue.month}#${keys.issue(issue.issue)}` }
+            : {}),
         },
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
+  }
+
+  async drafts(month: string): Promise<DraftRecord[]> {
+    return this.#queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': keys.invoices(month), ':d': 'DRAFT#' },
+        ConsistentRead: true,
+      },
+      (i) => decode(draftRecordSchema, i, 'draft record'),
+    );
+  }
+
+  claimDraft(draft: DraftRecord): Promise<boolean> {
+    return this.#claim({
+      pk: keys.invoices(draft.month),
+      sk: keys.draft(draft.draft),
+      type: 'draft',
+      ...draft,
+    });
+  }
+
+  async acquireLease(
+    name: string,
+    holder: string,
+    now: Date,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; holder: string; expiresAt: string }> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: keys.lease(name),
+            sk: keys.leaseItem,
+            type: 'lease',
+            holder,
+            acquiredAt: now.toISOString(),
+            expiresAtMs: now.getTime() + ttlMs,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs < :now OR holder = :holder',
+          ExpressionAttributeValues: { ':now': now.getTime(), ':holder': holder },
+        }),
+      );
+      return { acquired: true };
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      const current = await this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: keys.lease(name), sk: keys.leaseItem },
+          ConsistentRead: true,
+        }),
+      );
+      return {
+        acquired: false,
+        holder: String(current.Item?.holder ?? 'unknown'),
+        expiresAt: new Date(Number(current.Item?.expiresAtMs ?? 0)).toISOString(),
+      };
+    }
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.lease(name), sk: keys.leaseItem },
+          UpdateExpression: 'SET expiresAtMs = :zero',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':zero': 0, ':holder': holder },
+        }),
+      );
+    } catch (error) {
+      // Taken over after it expired: nothing of ours to release.
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    }
   }
 
   async lastIssuedInvoiceMonth(): Promise<string | null> {
@@ -286,6 +411,17 @@ export class DynamoLedgerStore implements LedgerStore {
       }),
     );
     return (result.Items?.[0]?.month as string | undefined) ?? null;
+  }
+
+  async invoiceVersions(month: string): Promise<InvoiceVersion[]> {
+    return this.#queryAll(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+        ExpressionAttributeValues: { ':pk': keys.invoices(month), ':v': 'VERSION#' },
+        ConsistentRead: true,
+      },
+      (i) => strip(i) as InvoiceVersion,
+    );
   }
 
   // Append-only: the intent (pending) and the outcome are separate items, each written once.
@@ -388,13 +524,4 @@ function strip(item: Record<string, unknown>): Record<string, unknown> {
 
 function toSnapshot(item: Record<string, unknown>): UsageSnapshot {
   return strip(item) as UsageSnapshot;
-}
-
-function invoiceVersionItem(version: InvoiceVersion): Record<string, unknown> {
-  return {
-    pk: keys.invoices(version.month),
-    sk: keys.invoiceVersion(version.version),
-    type: 'invoice-version',
-    ...version,
-  };
 }

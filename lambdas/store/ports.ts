@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { DraftRecord, InvoiceDocument, IssueRecord } from '../ledger/invoice-documents.ts';
 
 /** One user's usage on one UTC day, as collected from usage_stats. Bytes are exact integers. */
 export type UsageSnapshot = {
@@ -83,6 +84,8 @@ export type RunSummary = {
   exportedDays: string[];
   /** Days before the window that users' catch-up cursors pulled in (nights that were missed). */
   catchUpDays: string[];
+  /** A backfill that collected only the days not stored yet. */
+  readonly onlyMissing: boolean;
   error: string | null;
 };
 
@@ -137,16 +140,35 @@ export interface LedgerStore {
   putUserOutcomes(outcomes: readonly UserRunOutcome[]): Promise<void>;
   userOutcomes(runId: string): Promise<UserRunOutcome[]>;
 
-  /** Invoice numbers already assigned for a month: email -> sequence number. */
-  invoiceNumbers(month: string): Promise<Map<string, number>>;
-  /** Claims sequence number `n` of the month for `email`; false when another writer took it first. */
-  claimInvoiceNumber(month: string, n: number, email: string): Promise<boolean>;
+  // The invoice registry.
+  /** Every issued document of a billing month (a strongly consistent read). */
+  monthDocuments(month: string): Promise<InvoiceDocument[]>;
+  /** The highest position claimed in a numbering sequence; 0 when none. */
+  lastPosition(sequence: string): Promise<number>;
+  /** Claims the document's sequence position with the whole document; false when it is taken. */
+  claimDocument(document: InvoiceDocument): Promise<boolean>;
+  claimedDocument(sequence: string, position: number): Promise<InvoiceDocument | null>;
+  /** Documents claimed in a sequence from a position on, in order (to finish an interrupted issue). */
+  claimedFrom(sequence: string, position: number): Promise<InvoiceDocument[]>;
+  /** Copies claimed documents into their month's register; writing one twice changes nothing. */
+  recordDocuments(documents: readonly InvoiceDocument[]): Promise<void>;
+  issues(month: string): Promise<IssueRecord[]>;
+  /** Creates an issue record; false when that issue number is taken. */
+  createIssue(issue: IssueRecord): Promise<boolean>;
+  completeIssue(issue: IssueRecord): Promise<void>;
+  drafts(month: string): Promise<DraftRecord[]>;
+  claimDraft(draft: DraftRecord): Promise<boolean>;
+  /** A lease held by one issuer at a time; an expired one can be taken over. */
+  acquireLease(
+    name: string,
+    holder: string,
+    now: Date,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; holder: string; expiresAt: string }>;
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** Versions written by e2-ledger 0.1 (which re-numbered nothing and re-amounted everything). */
   invoiceVersions(month: string): Promise<InvoiceVersion[]>;
-  /** Claims a version number; false when taken. */
-  claimInvoiceVersion(version: InvoiceVersion): Promise<boolean>;
-  /** Fills in what is known once the files are written. */
-  completeInvoiceVersion(version: InvoiceVersion): Promise<void>;
-  /** The latest month with a completed, non-draft invoice version; null when none. */
+  /** The latest month with a completed issue; null when none. */
   lastIssuedInvoiceMonth(): Promise<string | null>;
 
   /** Appends an admin audit record: the pending intent and the outcome are kept side by side, never replaced. */

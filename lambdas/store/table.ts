@@ -4,8 +4,13 @@
  *   user profile    pk USER#<email>  sk PROFILE            gsi1 DIRECTORY / <email>
  *   run summary     pk RUN#<id>      sk SUMMARY            gsi1 RUNS / <startedAt>#<id>
  *   run outcome     pk RUN#<id>      sk USER#<email>
- *   invoice number  pk INVOICES#<yyyy-MM>  sk NUMBER#<000001>   (the claim is the assignment: gapless)
- *   invoice version pk INVOICES#<yyyy-MM>  sk VERSION#<0001>  gsi1 INVOICE-ISSUES / <month>#<version> once issued
+ *   document claim  pk SEQ#<prefix>#<period>  sk N#<00000001>   (the whole document: a number exists
+ *                   exactly when its document does; positions are gapless, claimed in order)
+ *   month document  pk INVOICES#<yyyy-MM>  sk DOC#<number>     (the month's register: copies of its claims)
+ *   issue record    pk INVOICES#<yyyy-MM>  sk ISSUE#<0001>      gsi1 INVOICE-ISSUES / <month>#<0001> once complete
+ *   draft record    pk INVOICES#<yyyy-MM>  sk DRAFT#<0001>
+ *   lease           pk LEASE#<MONTH#yyyy-MM | PERIOD#yyyy | PERIOD#ALL>  sk LEASE   (one issuer at a time)
+ *   legacy (v0.1)   pk INVOICES#<yyyy-MM>  sk NUMBER#<000001> / VERSION#<0001>  (read only, to refuse those months)
  *   audit record    pk AUDIT#<yyyy-MM-dd>  sk <at>#<requestId>#<0 pending | 1 outcome>   (append-only)
  * The CDK stack and the local setup both create the table from these names.
  */
@@ -25,9 +30,15 @@ export const keys = {
   runs: 'RUNS',
   audit: (day: string) => `AUDIT#${day}`,
   invoices: (month: string) => `INVOICES#${month}`,
-  invoiceNumber: (n: number) => `NUMBER#${String(n).padStart(6, '0')}`,
   invoiceVersion: (v: number) => `VERSION#${String(v).padStart(4, '0')}`,
-  /** gsi1 partition of completed, issued (non-draft) invoice versions, sorted by month. */
+  sequence: (sequence: string) => `SEQ#${sequence}`,
+  position: (n: number) => `N#${String(n).padStart(8, '0')}`,
+  document: (number: string) => `DOC#${number}`,
+  issue: (n: number) => `ISSUE#${String(n).padStart(4, '0')}`,
+  draft: (n: number) => `DRAFT#${String(n).padStart(4, '0')}`,
+  lease: (name: string) => `LEASE#${name}`,
+  leaseItem: 'LEASE',
+  /** gsi1 partition of completed issues, sorted by month. */
   invoiceIssues: 'INVOICE-ISSUES',
 } as const;
 
@@ -45,4 +56,6 @@ export const KEY_PATTERNS = {
   audit: 'AUDIT#*',
   invoices: 'INVOICES#*',
   invoiceIssues: keys.invoiceIssues,
+  sequence: 'SEQ#*',
+  lease: 'LEASE#*',
 } as const;

@@ -33,12 +33,16 @@ export class MonthlyInvoicing extends Construct {
       invocation: { kind: 'async', deadLetterQueue: props.deadLetterQueue },
     });
     const fn = this.function.fn;
+    // The invoice registry: document claims (gapless sequences), the month's copies, issue and draft
+    // records, leases; snapshots and the directory read through the index; audit records appended.
     grantTable(fn, data.table, [
-      { actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], keys: [KEY_PATTERNS.invoices] },
+      { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'], keys: [KEY_PATTERNS.invoices] },
+      { actions: ['GetItem', 'Query', 'PutItem'], keys: [KEY_PATTERNS.sequence] },
+      { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: [KEY_PATTERNS.lease] },
       { actions: ['PutItem'], keys: [KEY_PATTERNS.audit] },
       {
         actions: ['Query'],
-        keys: [KEY_PATTERNS.day, KEY_PATTERNS.directory, KEY_PATTERNS.runs, KEY_PATTERNS.invoiceIssues],
+        keys: [KEY_PATTERNS.day, KEY_PATTERNS.directory, KEY_PATTERNS.invoiceIssues],
         index: true,
       },
     ]);

@@ -134,8 +134,20 @@ describe.runIf(run)('the deployed monthly invoices', () => {
     );
     const { result, error } = await aws.lambda.invoke(aws.functions.monthly, { month });
     expect(error, JSON.stringify(error)).toBeNull();
-    const { invoicesKey, customers } = result as { invoicesKey: string; customers: number };
+    const {
+      documentsKey: invoicesKey,
+      invoices: customers,
+      issue,
+    } = result as {
+      documentsKey: string;
+      invoices: number;
+      issue: number;
+    };
+    expect(issue).toBe(1);
     expect(customers).toBeGreaterThan(5);
+    // Issued again, nothing changes: no new issue, no document rewritten.
+    const again = await aws.lambda.invoke(aws.functions.monthly, { month });
+    expect(again.result).toMatchObject({ issue: null, invoices: 0, creditNotes: 0, unchanged: customers });
     const listed = await aws.clients.s3.send(
       new ListObjectsV2Command({ Bucket: aws.buckets.reports, Prefix: `invoices/${month}/` }),
     );

@@ -11,6 +11,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InvoiceDocument } from '../../lambdas/ledger/invoice-documents.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
 import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import type { LedgerStore, ObjectStore, UsageSnapshot } from '../../lambdas/store/ports.ts';
@@ -118,6 +119,50 @@ const snapshot = (email: string, day: string, disk: number): UsageSnapshot => ({
   collectedAt: '2026-11-02T00:00:00.000Z',
 });
 
+/** An invoice document as the registry stores it. */
+const document = (email: string, position: number): InvoiceDocument => ({
+  number: `INV-202610-${String(position).padStart(6, '0')}`,
+  type: 'invoice',
+  month: '2026-10',
+  email,
+  firstName: 'Zoë',
+  lastName: null,
+  issuedAt: '2026-11-05T00:00:00.000Z',
+  issue: 1,
+  references: null,
+  reason: null,
+  voids: false,
+  currency: 'USD',
+  periodStart: '2026-10-01',
+  periodEnd: '2026-10-31',
+  usage: {
+    daysInPeriod: 31,
+    daysCollected: 31,
+    avgStorageBytes: '1203810841549886',
+    peakStorageBytes: '1203810841549886',
+    storageQuantity: '1203.810841549886',
+    storageUnit: 'TB',
+    storageBasis: 'average_daily',
+    downloadedBytes: '0',
+    uploadedBytes: '0',
+    complete: true,
+  },
+  amounts: {
+    storage: '5419.15',
+    download: '0.00',
+    upload: '0.00',
+    discount: '0.00',
+    minimumAdjustment: '0.00',
+    subtotal: '5419.15',
+    tax: '447.08',
+    total: '5866.23',
+  },
+  rateCardSha256: 'a'.repeat(64),
+  numbering: { scope: 'monthly', invoicePrefix: 'INV', creditNotePrefix: 'CN' },
+  sequence: 'INV#202610',
+  position,
+});
+
 describe('the ledger store', () => {
   const backends = () => Object.entries(ledgers);
 
@@ -167,9 +212,13 @@ describe('the ledger store', () => {
       const [profile] = (await ledger.listProfiles()).filter((p) => p.email === 'c@example.com');
       expect(profile!.collectedThrough, name).toBe('2026-10-10');
       const claims = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => ledger.claimInvoiceNumber('2026-10', 1, `r${i}@example.com`)),
+        Array.from({ length: 8 }, (_, i) => ledger.claimDocument(document(`r${i}@example.com`, 1))),
       );
       expect(claims.filter(Boolean), name).toHaveLength(1);
+      expect(await ledger.lastPosition('INV#202610'), name).toBe(1);
+      expect(await ledger.claimDocument(document('next@example.com', 2)), name).toBe(true);
+      const claimed = await ledger.claimedDocument('INV#202610', 2);
+      expect(claimed, name).toEqual(document('next@example.com', 2));
     }
   });
 
@@ -196,6 +245,7 @@ describe('the ledger store', () => {
         apiRetries: 0,
         exportedDays: [],
         catchUpDays: [],
+        onlyMissing: false,
         error: null,
       });
       await Promise.all(Array.from({ length: 20 }, () => ledger.addRunApiStats(runId, 3, 1)));

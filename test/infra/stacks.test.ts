@@ -174,12 +174,18 @@ describe('least privilege, per function', () => {
       'dynamodb:Query: USER#*, AUDIT#*',
     ]);
     expect(tableGrants('MonthlyHandler')).toEqual([
+      'dynamodb:BatchWriteItem: INVOICES#*',
       'dynamodb:GetItem: INVOICES#*',
+      'dynamodb:GetItem: LEASE#*',
+      'dynamodb:GetItem: SEQ#*',
       'dynamodb:PutItem: AUDIT#*',
       'dynamodb:PutItem: INVOICES#*',
-      'dynamodb:Query on index: DAY#*, DIRECTORY, RUNS, INVOICE-ISSUES',
+      'dynamodb:PutItem: LEASE#*',
+      'dynamodb:PutItem: SEQ#*',
+      'dynamodb:Query on index: DAY#*, DIRECTORY, INVOICE-ISSUES',
       'dynamodb:Query: INVOICES#*',
-      'dynamodb:UpdateItem: INVOICES#*',
+      'dynamodb:Query: SEQ#*',
+      'dynamodb:UpdateItem: LEASE#*',
     ]);
     // The admin API reads; it writes only audit records and queued runs, and deletes nothing.
     expect(tableGrants('AdminHandler')).toEqual([

@@ -140,7 +140,7 @@ describe('the nightly state machine, step by step', () => {
 });
 
 describe('the monthly invoices handler', () => {
-  it('invoices the previous month with the rate card from S3, and says where a missing card should go', async () => {
+  it('drafts a month with the rate card from S3, refuses a month still open, and says where a missing card should go', async () => {
     const rt = runtime.runtime();
     const { month } = lastMonth();
     await expect(monthly.handler({ month })).rejects.toThrow(
@@ -151,10 +151,11 @@ describe('the monthly invoices handler', () => {
       readFileSync(new URL('../../local/rate-card.example.json', import.meta.url), 'utf8'),
       'application/json',
     );
-    const result = await monthly.handler({ month });
-    expect(result).toMatchObject({ month, version: 1 });
-    expect(result.customers).toBeGreaterThan(0);
-    expect(await rt.objects.getText(result.invoicesKey)).toContain('invoice_number');
+    const result = (await monthly.handler({ month, draft: true })) as { draft: number; invoicesKey: string };
+    expect(result).toMatchObject({ month, draft: 1 });
+    expect(await rt.objects.getText(result.invoicesKey)).toContain('DRAFT');
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    await expect(monthly.handler({ month: thisMonth })).rejects.toMatchObject({ reason: 'month_open' });
   });
 });
 

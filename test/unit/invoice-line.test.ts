@@ -264,7 +264,7 @@ describe('rate card validation', () => {
 
 describe('billing periods', () => {
   it('have the calendar days of the month: 28, 29 in a leap year, 30, 31', async () => {
-    const { monthDays } = await import('../../lambdas/billing/generate-invoices.ts');
+    const { monthDays } = await import('../../lambdas/billing/month-invoices.ts');
     expect(
       [monthDays('2027-02'), monthDays('2028-02'), monthDays('2026-04'), monthDays('2026-12')].map(
         (d) => d.length,

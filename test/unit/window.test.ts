@@ -30,9 +30,14 @@ describe('the nightly window', () => {
     });
   });
 
-  it('collects only missing days plus the re-collection window', () => {
+  it('a nightly collects only missing days plus the re-collection window; a backfill every day, unless only missing', () => {
     const stored = new Set(daysBetween('2026-02-01', '2026-03-09').filter((d) => d !== '2026-02-14'));
-    expect(daysToCollect({ from: '2026-02-01', to: '2026-03-09' }, today, settings, stored)).toEqual([
+    const range = { from: '2026-02-01', to: '2026-03-09' };
+    expect(daysToCollect({ kind: 'backfill', ...range }, range, today, settings, stored)).toHaveLength(37);
+    expect(
+      daysToCollect({ kind: 'backfill', ...range, onlyMissing: true }, range, today, settings, stored),
+    ).toEqual(['2026-02-14']);
+    expect(daysToCollect({ kind: 'nightly' }, range, today, settings, stored)).toEqual([
       '2026-02-14',
       '2026-03-06',
       '2026-03-07',
