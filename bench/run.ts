@@ -207,6 +207,7 @@ await withSimulator({ users: 20, seed: 9, today: TODAY, latencyMs: 0 }, async (_
     launcher: { start: async () => ({ executionArn: null }) },
     now: () => new Date(),
     status: { rateCardKey: 'config/rate-card.json', schedule: null, recollectDays: 3 },
+    limits: { maxRunDays: 400 },
   };
   const n = quick ? 500 : 2_000;
   // Overhead = the handler's time minus the upstream call it made, request by request.

@@ -3,6 +3,7 @@ import { RateCardError } from '../lambdas/billing/rate-card.ts';
 import { ConfigError } from '../lambdas/config/env.ts';
 import { E2ConfigError } from '../lambdas/e2/config.ts';
 import { AdminTokensError } from '../local/admin/admin-server.ts';
+import { DataDirInUseError } from '../local/stores/data-dir-lock.ts';
 import { registerCollect } from './commands/collect.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerInvoice } from './commands/invoice.ts';
@@ -35,7 +36,14 @@ registerServe(program);
 registerSim(program);
 
 /** Errors that are the caller's input, not the work: exit 2. */
-const USAGE_ERRORS = [UsageError, RateCardError, ConfigError, E2ConfigError, AdminTokensError];
+const USAGE_ERRORS = [
+  UsageError,
+  RateCardError,
+  ConfigError,
+  E2ConfigError,
+  AdminTokensError,
+  DataDirInUseError,
+];
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,13 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { utcToday } from '../../lambdas/calendar/days.ts';
 import { RunFailedError, type RunResult, runCollection } from '../../lambdas/collect/run-collection.ts';
-import { type CollectionRequest, defaultWindowSettings } from '../../lambdas/collect/window.ts';
+import {
+  type CollectionRequest,
+  CollectionRequestError,
+  defaultWindowSettings,
+  runRange,
+} from '../../lambdas/collect/window.ts';
 import type { E2Client } from '../../lambdas/e2/client.ts';
 import type { Stores } from './context.ts';
 import { DEFAULT_DATA_DIR, isInteractive, openE2, openStores } from './context.ts';
@@ -34,6 +40,21 @@ export function collectionRequest(
       '--only-missing goes with --date or --from/--to (a nightly collects what is missing anyway)',
     );
   return { kind: 'nightly' };
+}
+
+/** A backfill's range against the window rules, in the words of the flags the user gave. */
+export function checkRequest(
+  request: CollectionRequest,
+  opts: Pick<CollectOptions, 'date'>,
+  recollectDays: number,
+): void {
+  try {
+    runRange(request, utcToday(new Date()), { ...defaultWindowSettings, recollectDays });
+  } catch (error) {
+    if (!(error instanceof CollectionRequestError)) throw error;
+    const flag = opts.date ? '--date' : `--${error.field}`;
+    throw new UsageError(`${flag}: ${error.message}`);
+  }
 }
 
 /** Runs a collection with a progress bar on a terminal. Shared by `collect` and `demo`. */
@@ -149,6 +170,8 @@ export function registerCollect(program: Command) {
     )
     .action(async (opts: CollectOptions) => {
       const request = collectionRequest(opts);
+      // Checked before anything is opened or created on disk.
+      checkRequest(request, opts, opts.recollectDays);
       const e2 = openE2({ maxConcurrency: opts.concurrency });
       const stores = await openStores(opts.dataDir);
       const started = Date.now();

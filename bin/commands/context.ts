@@ -6,6 +6,7 @@ import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-cl
 import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import type { LedgerStore, ObjectStore } from '../../lambdas/store/ports.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
+import { lockDataDir } from '../../local/stores/data-dir-lock.ts';
 import { startLocalStores } from '../../local/stores/local-stores.ts';
 
 export const DEFAULT_DATA_DIR = '.e2-ledger';
@@ -54,7 +55,15 @@ export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = proce
 
 /** The embedded default under `dataDir`, whatever the environment says (the demo's own stores). */
 export async function openLocalStores(dataDir: string): Promise<Stores> {
-  const local = await startLocalStores({ dataDir });
+  // One process per data directory: a second one is told who has it, and touches nothing.
+  const lock = lockDataDir(dataDir, process.argv[2] ?? 'command');
+  let local: Awaited<ReturnType<typeof startLocalStores>>;
+  try {
+    local = await startLocalStores({ dataDir });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const db = createDocumentClient(local.connection);
   const s3 = createS3Client(local.connection);
   return {
@@ -66,6 +75,7 @@ export async function openLocalStores(dataDir: string): Promise<Stores> {
       db.destroy();
       s3.destroy();
       await local.stop();
+      lock.release();
     },
   };
 }

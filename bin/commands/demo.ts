@@ -8,6 +8,7 @@ import { minusDays, utcToday } from '../../lambdas/calendar/days.ts';
 import { E2Client } from '../../lambdas/e2/client.ts';
 import { defaultHistoryStart } from '../../local/simulator/dataset.ts';
 import { E2Simulator } from '../../local/simulator/server.ts';
+import { dataDirHolder } from '../../local/stores/data-dir-lock.ts';
 import { printRun, runWithProgress } from './collect.ts';
 import { openLocalStores } from './context.ts';
 import { DEFAULT_GRACE_DAYS, invoicingDeps, printDraft, printIssue, readRateCardFile } from './invoice.ts';
@@ -25,6 +26,11 @@ export function prepareDemoDir(dir: string) {
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory())
       throw new UsageError(`--data-dir ${dir} is a file, not a directory; nothing was touched`);
+    const holder = dataDirHolder(dir);
+    if (holder)
+      throw new UsageError(
+        `--data-dir ${dir} is in use by e2-ledger ${holder.command} (pid ${holder.pid}); nothing was touched`,
+      );
     if (existsSync(join(dir, DEMO_MARKER))) rmSync(dir, { recursive: true, force: true });
     else if (readdirSync(dir).length > 0)
       throw new UsageError(

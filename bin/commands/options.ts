@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { isValid, parseISO } from 'date-fns';
+import { calendarDayProblem, calendarMonthProblem } from '../../lambdas/calendar/calendar-values.ts';
 
 /** Commander argument parsers that fail with a message naming what is wrong. */
 
@@ -33,18 +33,19 @@ export function rate(name: string) {
 
 export function day(name: string) {
   return (value: string): string => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !isValid(parseISO(value))) {
-      throw new InvalidArgumentError(`${name} must be a UTC calendar day as YYYY-MM-DD, got "${value}"`);
-    }
+    const problem = calendarDayProblem(value);
+    if (problem)
+      throw new InvalidArgumentError(
+        `${name} must be a UTC calendar day as YYYY-MM-DD: "${value}" ${problem}`,
+      );
     return value;
   };
 }
 
 export function month(name: string) {
   return (value: string): string => {
-    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) {
-      throw new InvalidArgumentError(`${name} must be a month as YYYY-MM, got "${value}"`);
-    }
+    const problem = calendarMonthProblem(value);
+    if (problem) throw new InvalidArgumentError(`${name} ${problem}, got "${value}"`);
     return value;
   };
 }

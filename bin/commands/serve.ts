@@ -39,6 +39,7 @@ export function registerServe(program: Command) {
           schedule: null,
           recollectDays: defaultWindowSettings.recollectDays,
         },
+        limits: { maxRunDays: defaultWindowSettings.maxRunDays },
         concurrency: 8,
         settings: defaultWindowSettings,
       };
@@ -55,9 +56,13 @@ export function registerServe(program: Command) {
       process.stdout.write(
         `e2-ledger admin API on ${server.url} (${tokens.size} token(s): ${[...tokens.keys()].join(', ')}); data in ${stores.where}\n`,
       );
+      // SIGTERM with a backfill in flight: stop taking requests, stop the run between days (it is
+      // recorded as interrupted and resumable), then close the stores and release the directory.
       const stop = async () => {
-        await server.close();
-        await launcher.drain();
+        const closing = server.close();
+        server.server.closeIdleConnections();
+        await launcher.stop();
+        await closing;
         await e2.close();
         await stores.close();
         process.exit(0);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { E2Error } from '../e2/errors.ts';
 import type { AuditRecord } from '../store/ports.ts';
 import { httpErrorFromE2 } from './error-mapping.ts';
@@ -48,6 +48,7 @@ export async function handleApiRequest(
     if (!req.role || !roleAllows(req.role, match.route.role))
       return await refused(ctx, req, match.route, log);
     const input = parseInput(match.route, match.params, req);
+    match.route.check?.(ctx, input);
     if (!match.route.mutating) {
       const result = await match.route.handle(ctx, input);
       return json(result.status, result.body);
@@ -171,7 +172,8 @@ function parseInput(route: Route, rawParams: Record<string, string>, req: ApiReq
   let body: Record<string, unknown> = {};
   const hasBody = req.body !== null && req.body.length > 0;
   if (hasBody) {
-    if (!route.body)
+    // `{}` is what many clients send with a POST that has nothing to say: accept it as no body.
+    if (!route.body && !/^\s*\{\s*\}\s*$/.test(req.body!))
       throw new HttpError(400, 'unexpected_body', `${route.method} ${route.path} takes no body`);
     if (Buffer.byteLength(req.body!, 'utf8') > MAX_BODY_BYTES)
       throw new HttpError(413, 'body_too_large', `bodies are limited to ${MAX_BODY_BYTES} bytes`);
@@ -210,6 +212,12 @@ function validate(schema: z.ZodType | undefined, value: unknown, where: 'path' |
       if (unknownKeys.length > 0) throw badRequest(`unknown query parameter: ${unknownKeys.join(', ')}`);
     }
     return where === 'body' ? {} : value;
+  }
+  if (where === 'query' && value && typeof value === 'object' && schema instanceof z.ZodObject) {
+    // The same rule on every route: a query parameter the route does not take is an error.
+    const known = new Set([...Object.keys(schema.shape), 'confirm']);
+    const unknownKeys = Object.keys(value).filter((k) => !known.has(k));
+    if (unknownKeys.length > 0) throw badRequest(`unknown query parameter: ${unknownKeys.join(', ')}`);
   }
   const parsed = schema.safeParse(where === 'query' ? withoutConfirm(value) : value);
   if (parsed.success) return parsed.data;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { daysBetween } from '../calendar/days.ts';
+import { calendarDay, calendarMonth, rangeIssues } from '../calendar/calendar-values.ts';
+import { daysBetween, minusDays, utcToday } from '../calendar/days.ts';
 import { newRunId, queuedRun, RUN_ID_PATTERN } from '../collect/run-collection.ts';
 import type { CollectionRequest } from '../collect/window.ts';
 import type { E2Client } from '../e2/client.ts';
@@ -8,12 +9,12 @@ import { addCnameInput, updateCnameInput } from '../e2/resources/cnames.ts';
 import { corsInput } from '../e2/resources/storage.ts';
 import { createSubuserInput, inviteSubuserInput, updateSubuserInput } from '../e2/resources/subusers.ts';
 import { createUserInput } from '../e2/resources/users.ts';
-import { email, isoDate, regionKey, storageDn } from '../e2/schemas.ts';
+import { accessKeyId, dnsName, email, regionKey, storageDn } from '../e2/schemas.ts';
 import { monthReports } from '../reports/month-reports.ts';
 import { failuresWithResolution } from '../status/failures.ts';
 import { ledgerStatus, type StatusDeps } from '../status/ledger-status.ts';
 import type { LedgerStore, ObjectStore } from '../store/ports.ts';
-import { HttpError } from './http-error.ts';
+import { badRequest, HttpError } from './http-error.ts';
 import type { Role } from './roles.ts';
 
 /** Starts a backfill under the id the API already promised: Step Functions in AWS, in-process on a laptop. */
@@ -33,6 +34,8 @@ export type ApiContext = {
   readonly now: () => Date;
   /** What GET /status reports against: the rate card's key, the schedule as deployed, the window. */
   readonly status: Pick<StatusDeps, 'rateCardKey' | 'schedule' | 'recollectDays'>;
+  /** The longest backfill one request may ask for. */
+  readonly limits: { readonly maxRunDays: number };
 };
 
 export type RouteInput = {
@@ -58,19 +61,30 @@ export type Route = {
   readonly confirm?: string;
   /** What the audit record names as the target. */
   readonly target?: (input: RouteInput) => string;
+  /** Input rules that depend on the moment or the deployment (ranges up to yesterday, limits): run with validation, before auditing. */
+  readonly check?: (ctx: ApiContext, input: RouteInput) => void;
   readonly handle: (ctx: ApiContext, input: RouteInput) => Promise<RouteResult>;
 };
 
 // Path and query schemas (strings in, validated before anything else happens).
 const emailParam = z.object({ email });
 const regionParams = z.object({ email, storageDn });
-const dayRange = z
-  .object({ from: isoDate, to: isoDate })
-  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
-  .refine((q) => daysBetween(q.from, q.to).length <= 366, {
-    message: 'at most 366 days at a time',
-    path: ['to'],
-  });
+/** A from..to query of calendar days, at most `maxDays` long; issues name the field. */
+const dayRangeQuery = (maxDays: number, extra: z.ZodRawShape = {}) =>
+  z
+    .object({ from: calendarDay, to: calendarDay, ...extra })
+    .strict()
+    .superRefine((q, ctx) => {
+      for (const issue of rangeIssues(q as { from: string; to: string }, { maxDays }))
+        ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
+    });
+/** Activity pages: 1, 2, ... written in decimal (no 0x10, no 1e3). */
+const pageNumber = z
+  .string()
+  .regex(/^[1-9]\d{0,6}$/, 'must be a page number from 1, in decimal')
+  .transform(Number)
+  .optional()
+  .transform((v) => v ?? 1);
 const plainPassword = z.string().min(6).max(75, 'must be at most 75 characters (100 once base64-encoded)');
 const b64 = (password: string) => Buffer.from(password, 'utf8').toString('base64');
 const confirmField = { confirm: z.string().optional() };
@@ -171,14 +185,7 @@ export const routes: readonly Route[] = [
     path: '/users/{email}/usage',
     summary: 'Daily usage: stored snapshots, or live from IDrive with live=true',
     params: emailParam,
-    query: z
-      .object({ from: isoDate, to: isoDate, live: z.enum(['true', 'false']).optional() })
-      .superRefine((q, c) => {
-        const r = dayRange.safeParse(q);
-        if (!r.success)
-          for (const issue of r.error.issues)
-            c.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-      }),
+    query: dayRangeQuery(366, { live: z.enum(['true', 'false']).optional() }),
     mutating: false,
     handle: async (ctx, i) => {
       const { from, to, live } = i.query as { from: string; to: string; live?: string };
@@ -202,15 +209,10 @@ export const routes: readonly Route[] = [
     path: '/users/{email}/activity',
     summary: 'One page (200 records) of the activity log, live from IDrive',
     params: emailParam,
-    query: z.object({
-      from: isoDate,
-      to: isoDate,
-      page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-    }),
+    query: dayRangeQuery(366, { page: pageNumber }),
     mutating: false,
     handle: async (ctx, i) => {
       const q = i.query as { from: string; to: string; page: number };
-      if (q.from > q.to) throw new HttpError(400, 'invalid_parameters', 'from must not be after to');
       return ok(await ctx.e2.users.activityPage(p(i, 'email'), q.from, q.to, q.page));
     },
   },
@@ -315,7 +317,7 @@ export const routes: readonly Route[] = [
     method: 'DELETE',
     path: '/users/{email}/regions/{storageDn}/access-keys/{accessKeyId}',
     summary: 'Remove an access key',
-    params: regionParams.extend({ accessKeyId: z.string().min(1).max(128) }),
+    params: regionParams.extend({ accessKeyId }),
     body: z.object(confirmField).strict(),
     mutating: true,
     confirm: 'accessKeyId',
@@ -379,7 +381,7 @@ export const routes: readonly Route[] = [
     method: 'DELETE',
     path: '/users/{email}/regions/{storageDn}/cnames/{cname}',
     summary: 'Remove a CNAME',
-    params: regionParams.extend({ cname: z.string().min(1).max(128) }),
+    params: regionParams.extend({ cname: dnsName }),
     body: z.object(confirmField).strict(),
     mutating: true,
     confirm: 'cname',
@@ -513,15 +515,10 @@ export const routes: readonly Route[] = [
     path: '/users/{email}/subusers/{subuserEmail}/activity',
     summary: "One page of a sub-user's activity log",
     params: emailParam.extend({ subuserEmail: email }),
-    query: z.object({
-      from: isoDate,
-      to: isoDate,
-      page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-    }),
+    query: dayRangeQuery(366, { page: pageNumber }),
     mutating: false,
     handle: async (ctx, i) => {
       const q = i.query as { from: string; to: string; page: number };
-      if (q.from > q.to) throw new HttpError(400, 'invalid_parameters', 'from must not be after to');
       return ok(
         await ctx.e2.subusers.activityPage(p(i, 'email'), p(i, 'subuserEmail'), q.from, q.to, q.page),
       );
@@ -533,7 +530,7 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/reports',
     summary: "A month's reports with download links valid for 15 minutes",
-    query: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') }),
+    query: z.object({ month: calendarMonth }).strict(),
     mutating: false,
     handle: async (ctx, i) => {
       const reports: { key: string; url: string }[] = [];
@@ -551,19 +548,26 @@ export const routes: readonly Route[] = [
     summary: 'Start a backfill collection of from..to',
     body: z
       .object({
-        from: isoDate,
-        to: isoDate,
+        from: calendarDay,
+        to: calendarDay,
         /** Only the days not stored yet; by default every day of the range is collected again. */
         onlyMissing: z.boolean().optional(),
       })
-      .strict()
-      .refine((b) => b.from <= b.to, { message: 'from must not be after to', path: ['from'] }),
+      .strict(),
     mutating: true,
     target: (i) => `${String(i.body.from)}..${String(i.body.to)}`,
+    // Bounded and complete days only: refused before a run is recorded, audited or started.
+    check: (ctx, i) => {
+      const yesterday = minusDays(utcToday(ctx.now()), 1);
+      const range = { from: String(i.body.from), to: String(i.body.to) };
+      const issues = rangeIssues(range, { maxDays: ctx.limits.maxRunDays, latest: yesterday });
+      if (issues.length > 0)
+        throw badRequest(
+          `invalid body: ${issues.map((x) => `body.${x.path}: ${x.message}`).join('; ')}`,
+          issues.map((x) => ({ field: `body.${x.path}`, message: x.message })),
+        );
+    },
     handle: async (ctx, i) => {
-      const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
-      if (String(i.body.to) > yesterday)
-        throw new HttpError(400, 'invalid_parameters', `to must be at most yesterday (${yesterday} UTC)`);
       const request = {
         kind: 'backfill',
         from: String(i.body.from),
@@ -617,16 +621,28 @@ export const routes: readonly Route[] = [
     role: 'admin',
     method: 'GET',
     path: '/audit',
-    summary: 'Audit records of admin changes, oldest first',
+    summary:
+      'Audit records of admin changes, oldest first (without from/to: today and the 6 days before, UTC)',
     query: z
-      .object({ from: isoDate, to: isoDate })
-      .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
-      .refine((q) => q.from > q.to || daysBetween(q.from, q.to).length <= 93, {
-        message: 'at most 93 days at a time',
-        path: ['to'],
+      .object({ from: calendarDay.optional(), to: calendarDay.optional() })
+      .strict()
+      .superRefine((q, ctx) => {
+        if ((q.from === undefined) !== (q.to === undefined))
+          ctx.addIssue({
+            code: 'custom',
+            path: [q.from ? 'to' : 'from'],
+            message: 'from and to go together',
+          });
+        else if (q.from && q.to)
+          for (const issue of rangeIssues({ from: q.from, to: q.to }, { maxDays: 93 }))
+            ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
       }),
     mutating: false,
-    handle: async (ctx, i) =>
-      ok({ records: await ctx.ledger.auditRecords(String(i.query.from), String(i.query.to)) }),
+    handle: async (ctx, i) => {
+      const today = utcToday(ctx.now());
+      const from = (i.query.from as string | undefined) ?? minusDays(today, 6);
+      const to = (i.query.to as string | undefined) ?? today;
+      return ok({ from, to, records: await ctx.ledger.auditRecords(from, to) });
+    },
   },
 ];

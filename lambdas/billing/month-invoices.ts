@@ -65,10 +65,15 @@ export async function computeMonth(
     .filter(([, a]) => a.existed)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([email, a]): ComputedInvoice => {
+      // Days before the account existed are not stored (nothing to collect); they count as collected.
+      const created = byEmail.get(email)?.createdDay ?? null;
+      let bits = a.dayBits;
+      for (const [i, day] of days.entries()) if (created !== null && day < created) bits |= 1n << BigInt(i);
+      const daysCollected = bits.toString(2).replaceAll('0', '').length;
       const usage: UsageMonth = {
         email,
         daysInPeriod: days.length,
-        daysCollected: a.days,
+        daysCollected,
         diskUsedSum: a.diskSum,
         diskUsedPeak: a.diskPeak,
         diskUsedLast: a.diskLast,
@@ -81,7 +86,7 @@ export async function computeMonth(
         lastName: byEmail.get(email)?.lastName ?? null,
         usage,
         amounts: computeInvoice(usage, termsFor(card, email)),
-        complete: a.days === days.length,
+        complete: daysCollected === days.length,
       };
     });
   return {

@@ -18,6 +18,8 @@ export type CollectDeps = {
   readonly dayAttempts?: number;
   /** Shares BatchWriteItem calls between users collected at once; the ledger directly when absent. */
   readonly snapshotWriter?: { put(items: readonly UsageSnapshot[]): Promise<void> };
+  /** Stops the run between days (a service shutting down); what is stored stays stored. */
+  readonly signal?: AbortSignal;
 };
 
 export type CollectUserInput = {
@@ -64,6 +66,7 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
     }
 
     for (const day of chunk.days) {
+      deps.signal?.throwIfAborted();
       const row = usage.get(day);
       const beforeCreation = input.createdDay !== null && day < input.createdDay;
       if (!row && !beforeCreation) {

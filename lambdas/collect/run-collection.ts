@@ -211,7 +211,7 @@ export async function collectUsers(
       });
       return outcome;
     },
-    { concurrency: deps.concurrency },
+    { concurrency: deps.concurrency, ...(deps.signal ? { signal: deps.signal } : {}) },
   );
   await deps.ledger.putUserOutcomes(outcomes);
   await deps.ledger.addRunApiStats(
@@ -271,12 +271,20 @@ async function collectOne(
   let days: string[] = [];
   try {
     const stored = await storedDaysOf(user.email, range);
-    days = daysToCollect(request, range, today, deps.settings, stored);
-    if (days.length === 0) return { ...base, outcome: 'stored' };
+    // Days before the account existed have nothing to collect: they are never stored (one typo in
+    // a range must not write years of empty days), and invoices count them as collected on read.
+    const createdDay = dayOfTimestamp(user.account_creation_timestamp);
+    days = daysToCollect(request, range, today, deps.settings, stored).filter(
+      (d) => createdDay === null || d >= createdDay,
+    );
+    if (days.length === 0) {
+      await advanceCursor(deps, user.email, cursor, range, stored, createdDay);
+      return { ...base, outcome: 'stored' };
+    }
     const result = await collectUser(deps, {
       runId,
       email: user.email,
-      createdDay: dayOfTimestamp(user.account_creation_timestamp),
+      createdDay,
       isActive: user.is_active,
       isSignedUp: user.is_signed_up,
       storageQuotaGb: user.storage_quota,
@@ -284,7 +292,7 @@ async function collectOne(
     });
     // Stored now: what was there before, plus what this run stored (no second query).
     const storedNow = new Set([...stored, ...result.stored.map((snapshot) => snapshot.day)]);
-    await advanceCursor(deps, user.email, cursor, range, storedNow);
+    await advanceCursor(deps, user.email, cursor, range, storedNow, createdDay);
     const outcome =
       result.failures.length === 0 ? 'stored' : result.stored.length === 0 ? 'failed' : 'partial';
     return {
@@ -307,17 +315,19 @@ async function collectOne(
   }
 }
 
-/** The cursor moves to the last day of an unbroken run of stored days after it. */
+/** The cursor moves to the last day of an unbroken run of stored days after it (days before creation need none). */
 async function advanceCursor(
   deps: RunDeps,
   email: string,
   cursor: string | null,
   range: { from: string; to: string },
   stored: ReadonlySet<string>,
+  createdDay: string | null,
 ) {
   const start = cursor === null ? range.from : plusDays(cursor, 1);
+  const done = (day: string) => stored.has(day) || (createdDay !== null && day < createdDay);
   let through: string | null = null;
-  for (let day = start; day <= range.to && stored.has(day); day = plusDays(day, 1)) through = day;
+  for (let day = start; day <= range.to && done(day); day = plusDays(day, 1)) through = day;
   if (through) await deps.ledger.advanceCursor(email, through);
 }
 
@@ -389,7 +399,10 @@ export async function outcomesOfUncollected(
     const range = userRange(request, today, deps.settings, user.collectedThrough);
     const stored = await deps.ledger.storedDays(user.email, range.from, range.to);
     // What the batch would have collected: missing days and the re-collection window, stored or not.
-    const days = daysToCollect(request, range, today, deps.settings, stored);
+    const createdDay = dayOfTimestamp(user.account_creation_timestamp);
+    const days = daysToCollect(request, range, today, deps.settings, stored).filter(
+      (d) => createdDay === null || d >= createdDay,
+    );
     missing.push({
       ...base,
       outcome: days.length === 0 ? 'stored' : 'failed',
@@ -430,10 +443,15 @@ export async function completeRun(
     const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
     return { summary: finished, outcomes };
   } catch (error) {
-    // The stores themselves failed (a user's own failures never get here): say so, keep what is stored.
-    const { code, message } = failureOf(error);
     summary.status = 'failed';
-    summary.error = `the run stopped because the ledger store failed (${code}: ${message}); every user-day stored so far is kept, and running the same collection again completes the rest`;
+    if (deps.signal?.aborted) {
+      summary.error =
+        'the run was interrupted (the service stopped); every user-day stored so far is kept, and the same backfill with onlyMissing completes the rest';
+    } else {
+      // The stores themselves failed (a user's own failures never get here): say so, keep what is stored.
+      const { code, message } = failureOf(error);
+      summary.error = `the run stopped because the ledger store failed (${code}: ${message}); every user-day stored so far is kept, and running the same collection again completes the rest`;
+    }
     summary.finishedAt = deps.now().toISOString();
     await deps.ledger.putRun(summary).catch(() => undefined); // the store may still be down
     throw new RunFailedError(summary);

@@ -1,3 +1,4 @@
+import { calendarDayProblem, rangeIssues } from '../calendar/calendar-values.ts';
 import { daysBetween, minusDays, plusDays } from '../calendar/days.ts';
 
 /** What a run should cover: the nightly default or an explicit backfill. */
@@ -19,12 +20,25 @@ export type WindowSettings = {
   readonly recollectDays: number;
   /** How far back a user's cursor may pull a nightly run when nights were missed. */
   readonly maxCatchUpDays: number;
+  /** The longest range one backfill may cover (one typo must not start years of work). */
+  readonly maxRunDays: number;
 };
 
-export const defaultWindowSettings: WindowSettings = { recollectDays: 3, maxCatchUpDays: 62 };
+export const defaultWindowSettings: WindowSettings = {
+  recollectDays: 3,
+  maxCatchUpDays: 62,
+  maxRunDays: 400,
+};
 
+/** A backfill that cannot run as asked, naming the end of the range at fault. */
 export class CollectionRequestError extends Error {
   override name = 'CollectionRequestError';
+  constructor(
+    readonly field: 'from' | 'to',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The run's overall range, before per-user planning. */
@@ -36,13 +50,12 @@ export function runRange(
   const yesterday = minusDays(today, 1);
   if (request.kind === 'nightly')
     return { from: minusDays(yesterday, settings.recollectDays), to: yesterday };
-  if (request.from > request.to)
-    throw new CollectionRequestError(`--from ${request.from} is after --to ${request.to}`);
-  if (request.to > yesterday) {
-    throw new CollectionRequestError(
-      `--to ${request.to} is after yesterday (${yesterday} UTC): only complete days can be collected`,
-    );
+  for (const field of ['from', 'to'] as const) {
+    const problem = calendarDayProblem(request[field]);
+    if (problem) throw new CollectionRequestError(field, `${request[field]} ${problem}`);
   }
+  const [issue] = rangeIssues(request, { maxDays: settings.maxRunDays, latest: yesterday });
+  if (issue) throw new CollectionRequestError(issue.path, issue.message);
   return { from: request.from, to: request.to };
 }
 

@@ -1,13 +1,46 @@
 import { z } from 'zod';
+import { calendarDay } from '../calendar/calendar-values.ts';
 
 // Request limits are the reference's "Length Parameters"; responses are parsed leniently where the
 // reference is vague (extra fields pass, numbers may come as doubles or numeric strings).
 
+// Identifiers are strict: they reach IDrive, S3 keys and CSV files. No control or bidi characters
+// anywhere (they hide text), no path tricks, DNS-shaped host names.
+const CONTROL_OR_BIDI = /[\p{Cc}\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
+
+/**
+ * An email address as RFC 5321 bounds it (at most 254 characters, a local part of at most 64), the
+ * local part in the dot-atom characters less `/` and backquote, the domain a DNS name.
+ */
 export const email = z
   .string()
   .min(3)
-  .max(255)
-  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+  .max(254, 'must be at most 254 characters (RFC 5321)')
+  .regex(
+    /^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+=?^_{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+=?^_{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/,
+    "must be an email address (letters, digits and . _ % + - ' ! # $ & * = ? ^ { | } ~ before the @, a domain name after it)",
+  );
+
+/** Free text that goes upstream and into files: printable, no control or bidi characters. */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((v) => !CONTROL_OR_BIDI.test(v), 'must not contain control or bidirectional-override characters');
+
+/** A DNS host name (a storage DN, a CNAME): labels of letters, digits and hyphens. */
+export const dnsName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+    'must be a DNS name such as abcd.tx21.idrivee2-45.com',
+  );
+
+/** An access key id: letters and digits only. */
+export const accessKeyId = z.string().regex(/^[A-Za-z0-9]{8,128}$/, 'must be 8 to 128 letters and digits');
 
 export const base64Password = z
   .string()
@@ -15,13 +48,14 @@ export const base64Password = z
   .max(100)
   .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64 encoded');
 
-export const personName = z.string().min(1).max(64);
-export const regionKey = z.string().min(1).max(5);
-export const storageDn = z.string().min(1).max(128);
-export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a yyyy-MM-dd date');
+export const personName = plainText(64);
+export const regionKey = z.string().regex(/^[A-Za-z0-9-]{1,5}$/, 'must be a region key such as TX');
+export const storageDn = dnsName.max(128);
+/** A calendar-true UTC day: a date that does not exist is refused before any traffic. */
+export const isoDate = calendarDay;
 /** 0 read, 1 write (upload only), 2 read/write. */
 export const permissions = z.union([z.literal(0), z.literal(1), z.literal(2)]);
-export const bucketName = z.string().min(1).max(63);
+export const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
 
 /** A byte count: the API sends doubles; we keep exact integers (values reach 10^15 < 2^53). */
 export const bytes = z

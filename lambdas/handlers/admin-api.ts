@@ -83,6 +83,7 @@ export async function handler(
         schedule: rt.config.schedule,
         recollectDays: rt.config.settings.recollectDays,
       },
+      limits: { maxRunDays: rt.config.settings.maxRunDays },
     },
     {
       method: event.requestContext.http.method,

@@ -3,19 +3,17 @@ import { format, subMonths } from 'date-fns';
 import { z } from 'zod';
 import { InvoiceRefusedError } from '../billing/invoice-errors.ts';
 import { draftInvoices, issueInvoices } from '../billing/invoicing.ts';
+import { calendarMonth } from '../calendar/calendar-values.ts';
 import { intEnv } from '../config/env.ts';
 import { logger, metrics, runtime } from './runtime.ts';
 
 const event = z
   .object({
     /** Defaults to the month before the current UTC month (the schedule runs after the grace days). */
-    month: z
-      .string()
-      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM')
-      .optional(),
+    month: calendarMonth.optional(),
     draft: z.boolean().optional(),
   })
-  .loose();
+  .strict();
 
 /**
  * The monthly schedule: issues the previous month with the rate card stored in S3. Only what

@@ -52,6 +52,7 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
         { min: 0, max: 31 },
         env,
       ),
+      maxRunDays: intEnv('E2L_MAX_RUN_DAYS', defaultWindowSettings.maxRunDays, { min: 1, max: 3660 }, env),
     } satisfies WindowSettings,
   };
 }

@@ -6,8 +6,10 @@ import Papa from 'papaparse';
  *   they are, so "-12.30" on a credit note stays a number;
  * - a text cell starting with = + - @ tab CR or LF, or their full-width forms ＝ ＋ － ＠, is
  *   prefixed with ' so no spreadsheet evaluates it as a formula;
- * - a text cell containing , ; tab, a quote or a line break is quoted (RFC 4180): Excel in a ';'
- *   locale (de, fr, nl, ...) splits unquoted cells at ';', and a piece like `=cmd|...` would run.
+ * - so is a formula start right after a , ; tab or line break inside a text cell (`x;=cmd` -> `x;'=cmd`):
+ *   Excel in a ';' locale (de, fr, nl, ...) splits every line at ';' and ignores a quote that is not
+ *   at the start of its piece, so the piece `=cmd|...` would run however the cell is quoted;
+ * - a text cell containing , ; tab, a quote or a line break is quoted (RFC 4180).
  * Files are UTF-8 with a byte order mark (Excel then reads "Zoë" right) and CRLF line ends.
  */
 
@@ -24,6 +26,8 @@ export type CsvCell = string | number | bigint | boolean | CsvNumber | null | un
 export const CSV_BOM = '\uFEFF';
 export const FORMULA_START = /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
 const NEEDS_QUOTES = /[",;\t\r\n]/;
+/** A formula start after a list separator (any locale's), past any spaces. */
+const INNER_FORMULA_START = /([,;\t\r\n])([ ]*)([=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/g;
 
 export function csvCell(value: CsvCell): string {
   if (value === null || value === undefined) return '';
@@ -34,7 +38,8 @@ export function csvCell(value: CsvCell): string {
     if (!Number.isFinite(value)) throw new TypeError(`not a finite number: ${value}`);
     return String(value);
   }
-  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
+  const inner = value.replace(INNER_FORMULA_START, "$1$2'$3");
+  const guarded = FORMULA_START.test(inner) ? `'${inner}` : inner;
   return NEEDS_QUOTES.test(guarded) || guarded !== value ? `"${guarded.replaceAll('"', '""')}"` : guarded;
 }
 

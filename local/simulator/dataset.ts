@@ -50,6 +50,9 @@ const FIRST_NAMES = [
   '李',
   'Olivia',
   '-Minus',
+  "x;=cmd|' /C calc'!A0",
+  '＝SUM(1,2)',
+  'Tab\tName',
 ];
 const LAST_NAMES = [
   "O'Brien",
@@ -75,6 +78,9 @@ const DESCRIPTIONS = [
   'Policy changed: "read, write" → "read"',
   'Downloaded report.csv (1,024 bytes)',
   '\tTab-leading description',
+  "Renamed x;=cmd|' /C calc'!A0",
+  '＋HYPERLINK("http://x")',
+  'a\t=1+1',
 ];
 
 export function defaultHistoryStart(today: string): string {

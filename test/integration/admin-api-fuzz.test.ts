@@ -130,6 +130,150 @@ describe('fuzzing every HTTP entry point', () => {
   });
 });
 
+describe('invalid dates, ranges and identifiers on every route', () => {
+  const BAD_DAYS = [
+    '2026-02-30',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-11-31',
+    '9999-12-31',
+    '1900-01-01',
+    '2026-2-3',
+    '20261001',
+  ];
+  const BAD_IDS: Record<string, string[]> = {
+    email: [
+      'a\u0000b@x.example',
+      'a\u202Eb@x.example',
+      '<script>@x.example',
+      '"a"@x.example',
+      'a/../b@x.example',
+      'a b@x.example',
+    ],
+    subuserEmail: ['a\u0000b@x.example', '../x@x.example'],
+    storageDn: ['dn\u0000.example.com', '../etc', 'a/b.example.com', 'x'.repeat(300)],
+    accessKeyId: ['KEY\u0000ID0001', '../../etc', 'short'],
+    cname: ['c\u0000.example.com', '../c.example.com'],
+    runId: ['../x', '20261101T000000Z-zzzzzz'],
+  };
+  const GOOD: Record<string, string> = {
+    email: 'a@b.example',
+    subuserEmail: 's@b.example',
+    storageDn: 'dn.example.com',
+    accessKeyId: 'KEYID00001',
+    cname: 'c.example.com',
+    runId: '20261101T000000Z-aaaaaa',
+  };
+  const fill = (path: string, bad?: [string, string]) =>
+    path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(bad && bad[0] === n ? bad[1] : GOOD[n]!));
+  const ask = (method: string, path: string, query: Record<string, string>, body?: unknown) =>
+    handleApiRequest(
+      admin.ctx,
+      {
+        method,
+        path,
+        query,
+        contentType: body === undefined ? undefined : 'application/json',
+        body: body === undefined ? null : JSON.stringify(body),
+        principal: 'sweep',
+        role: 'admin',
+        requestId: 'sweep-1',
+      },
+      admin.log,
+    );
+  const expectRefused = async (label: string, response: Awaited<ReturnType<typeof ask>>, field: RegExp) => {
+    expect(response.status, `${label}: ${response.body}`).toBe(400);
+    const error = JSON.parse(response.body).error;
+    expect(error.message, label).toMatch(field);
+  };
+
+  it('answers 400 naming the field, sends nothing upstream and writes no audit record', async () => {
+    const before = admin.env.sim.stats.requests;
+    const auditBefore = (await admin.env.ledger.auditRecords('2026-11-01', '2026-11-01')).length;
+    const runsBefore = (await admin.env.ledger.listRuns(1000)).length;
+    let cases = 0;
+    for (const route of routes) {
+      for (const name of route.path.match(/\{(\w+)\}/g)?.map((m) => m.slice(1, -1)) ?? []) {
+        for (const value of BAD_IDS[name] ?? []) {
+          const body = route.confirm ? { confirm: value } : route.body ? {} : undefined;
+          await expectRefused(
+            `${route.id} ${name}=${JSON.stringify(value)}`,
+            await ask(route.method, fill(route.path, [name, value]), {}, body),
+            new RegExp(`path\\.${name}`),
+          );
+          cases++;
+        }
+      }
+      const shape = route.query
+        ? Object.keys((route.query as unknown as { shape: Record<string, unknown> }).shape ?? {})
+        : [];
+      if (shape.includes('from')) {
+        for (const day of BAD_DAYS) {
+          for (const field of ['from', 'to'] as const) {
+            const query = { from: '2026-10-01', to: '2026-10-31', [field]: day };
+            await expectRefused(
+              `${route.id} ${field}=${day}`,
+              await ask(route.method, fill(route.path), query),
+              new RegExp(`query\\.${field}`),
+            );
+            cases++;
+          }
+        }
+        await expectRefused(
+          `${route.id} backwards`,
+          await ask(route.method, fill(route.path), { from: '2026-10-31', to: '2026-10-01' }),
+          /query\.from/,
+        );
+        await expectRefused(
+          `${route.id} years`,
+          await ask(route.method, fill(route.path), { from: '2020-01-01', to: '2026-10-31' }),
+          /query\.to: the range is \d+ days/,
+        );
+        await expectRefused(
+          `${route.id} junk`,
+          await ask(route.method, fill(route.path), { from: '2026-10-01', to: '2026-10-01', junk: '1' }),
+          /unknown query parameter: junk/,
+        );
+        cases += 3;
+      }
+      if (shape.includes('page'))
+        for (const page of ['0x10', '0', '-1', '1e3', ' 1', '1.5']) {
+          await expectRefused(
+            `${route.id} page=${page}`,
+            await ask(route.method, fill(route.path), { from: '2026-10-01', to: '2026-10-01', page }),
+            /query\.page/,
+          );
+          cases++;
+        }
+    }
+    // A backfill: calendar days, forwards, at most 400 days, complete days only, never before 2020.
+    for (const [body, field] of [
+      [{ from: '2026-02-31', to: '2026-03-01' }, /body\.from/],
+      [{ from: '1900-01-01', to: '2026-10-30' }, /body\.from/],
+      [{ from: '2016-01-01', to: '2026-10-30' }, /body\.from/],
+      [{ from: '2021-01-01', to: '2026-10-30' }, /body\.to: the range is \d+ days; at most 400/],
+      [{ from: '2026-10-10', to: '2026-10-01' }, /body\.from/],
+      [{ from: '2026-10-10', to: '2026-11-05' }, /body\.to: .*yesterday/],
+    ] as const) {
+      await expectRefused(`runs.start ${JSON.stringify(body)}`, await ask('POST', '/runs', {}, body), field);
+      cases++;
+    }
+    expect(cases).toBeGreaterThan(150);
+    expect(admin.env.sim.stats.requests, 'nothing reached IDrive').toBe(before);
+    const auditAfter = await admin.env.ledger.auditRecords('2026-11-01', '2026-11-01');
+    expect(auditAfter.slice(auditBefore).map((a) => [a.action, a.status, a.code, a.target])).toEqual([]);
+    expect((await admin.env.ledger.listRuns(1000)).length, 'no run recorded').toBe(runsBefore);
+  });
+
+  it('takes {} as no body, and gives GET /audit a default range of today and the 6 days before', async () => {
+    const ok = await ask('POST', '/users/customer0001%2Bs11%40example.com/disable', {}, {});
+    expect([200, 404, 409, 422]).toContain(ok.status);
+    const audit = await ask('GET', '/audit', {});
+    expect(audit.status).toBe(200);
+    expect(JSON.parse(audit.body)).toMatchObject({ from: '2026-10-26', to: '2026-11-01' });
+  });
+});
+
 describe('secrets', () => {
   it('the IDrive token and a created secret key appear in no log, error, audit record or stored run', async () => {
     const email = 'secrets@customer.example';

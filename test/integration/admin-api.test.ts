@@ -86,8 +86,8 @@ describe('IDrive errors map to clear statuses, code and message passing through'
     const [first] = (await admin.call('GET', `/users/${enc(email)}/regions`)).json.regions;
     const key = await admin.call(
       'DELETE',
-      `/users/${enc(email)}/regions/${enc(first.storage_dn)}/access-keys/NOPE`,
-      { body: { confirm: 'NOPE' } },
+      `/users/${enc(email)}/regions/${enc(first.storage_dn)}/access-keys/NOPE0000KEY`,
+      { body: { confirm: 'NOPE0000KEY' } },
     );
     expect([key.status, errorOf(key)]).toEqual([404, 'access_key_non_existant']);
     const cname = await admin.call(
@@ -183,7 +183,7 @@ describe('every route works against the simulator', () => {
     expect(tooMany.status).toBe(400);
     const key = (
       await admin.call('POST', `${base}/access-keys`, {
-        body: { name: 'ro', permissions: 0, buckets: ['b1'] },
+        body: { name: 'ro', permissions: 0, buckets: ['backups'] },
       })
     ).json;
     expect(
@@ -309,7 +309,7 @@ describe('every route works against the simulator', () => {
     expect(operations.sort()).toEqual(routes.map((r) => r.id).sort());
     expect(
       doc.paths['/users'].post.requestBody.content['application/json'].schema.properties.email.maxLength,
-    ).toBe(255);
+    ).toBe(254);
   });
 });
 
@@ -317,7 +317,7 @@ describe('authentication', () => {
   const sample: Record<string, string> = {
     email: 'a%40b.example',
     storageDn: 'dn.example.com',
-    accessKeyId: 'K',
+    accessKeyId: 'KEYID00001',
     cname: 'c.example.com',
     subuserEmail: 's%40b.example',
     runId: '20260101T000000Z-abcdef',

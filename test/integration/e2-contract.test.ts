@@ -180,7 +180,7 @@ describe('access keys', () => {
       storage_dn: dn,
       name: 'backup',
       permissions: 2,
-      buckets: ['b1'],
+      buckets: ['backups'],
     });
     expect(key.accessKeyId).toBeTruthy();
     expect(key.secretKey).toBeTruthy();
@@ -202,14 +202,14 @@ describe('access keys', () => {
       'storage_non_existant',
     );
     await expectCode(client.accessKeys.list(email, 'x.example.com'), 'storage_non_existant');
-    await expectCode(client.accessKeys.remove(MISSING, dn, 'AK'), 'account_non_existant');
+    await expectCode(client.accessKeys.remove(MISSING, dn, 'AKNOTHERE01'), 'account_non_existant');
     await client.users.disable(email);
     await expectCode(
       client.accessKeys.create({ email, storage_dn: dn, name: 'k', permissions: 0 }),
       'user_disabled',
     );
     await expectCode(client.accessKeys.list(email, dn), 'user_disabled');
-    await expectCode(client.accessKeys.remove(email, dn, 'AK'), 'user_disabled');
+    await expectCode(client.accessKeys.remove(email, dn, 'AKNOTHERE01'), 'user_disabled');
   });
 });
 
@@ -319,7 +319,7 @@ describe('subusers', () => {
         admin_email: admin,
         subuser_email: sub,
         idle_timeout: 3600,
-        storage_access: [{ storage_dn: dn, buckets: ['b'] }],
+        storage_access: [{ storage_dn: dn, buckets: ['media-bucket'] }],
       }),
     ).toMatchObject({ success: true });
     expect((await client.subusers.list(admin))[0]!.idle_timeout).toBe(3600);
@@ -360,7 +360,7 @@ describe('subusers', () => {
         admin_email: admin,
         subuser_email: 'x@team.example',
         ...settings,
-        storage_access: [{ storage_dn: 'no.example.com', buckets: ['b'] }],
+        storage_access: [{ storage_dn: 'no.example.com', buckets: ['media-bucket'] }],
       }),
       'storage_non_existant',
     );

@@ -28,6 +28,7 @@ export async function startAdmin(today = '2026-11-01', users = 12, token?: strin
     launcher,
     now: () => new Date(Date.parse(`${today}T03:00:00Z`) + tick++),
     status: { rateCardKey: 'config/rate-card.json', schedule: DEFAULT_SCHEDULE, recollectDays: 3 },
+    limits: { maxRunDays: 400 },
   };
   const server = await startAdminServer({
     ctx,

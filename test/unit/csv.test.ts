@@ -72,6 +72,11 @@ describe('CSV for Excel', () => {
   });
 
   it('keeps x;=cmd from running in a ; locale, a , locale or a tab locale', () => {
+    expect(parseCsv(csvRows([["x;=cmd|' /C calc'!A0", 'a, -b', 'plain; text']]))[0]).toEqual([
+      "x;'=cmd|' /C calc'!A0",
+      "a, '-b",
+      'plain; text',
+    ]);
     const text =
       csvHeader(['first_name', 'description']) + csvRows([["x;=cmd|' /C calc'!A0", 'a,=HYPERLINK("x")\t+1']]);
     for (const delimiter of [',', ';', '\t'] as const)

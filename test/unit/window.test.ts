@@ -54,7 +54,13 @@ describe('backfills', () => {
     ).toThrow(CollectionRequestError);
     expect(() =>
       runRange({ kind: 'backfill', from: '2026-03-05', to: '2026-03-01' }, today, settings),
-    ).toThrow(/after --to/);
+    ).toThrow(/the range starts on 2026-03-05, after it ends \(2026-03-01\)/);
+    expect(() =>
+      runRange({ kind: 'backfill', from: '2026-02-30', to: '2026-03-01' }, today, settings),
+    ).toThrow(/2026-02-30 is not a day of the calendar/);
+    expect(() =>
+      runRange({ kind: 'backfill', from: '2020-01-01', to: '2026-03-01' }, today, settings),
+    ).toThrow(/at most 400 at a time/);
   });
 
   it('split long ranges into chunks the API accepts', () => {

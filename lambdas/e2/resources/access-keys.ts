@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { ack, bucketName, email, nullableString, permissions, storageDn } from '../schemas.ts';
+import {
+  accessKeyId,
+  ack,
+  bucketName,
+  email,
+  nullableString,
+  permissions,
+  plainText,
+  storageDn,
+} from '../schemas.ts';
 import type { E2Transport } from '../transport.ts';
 
 const base = '/api/reseller/v1';
@@ -8,7 +17,7 @@ export const createAccessKeyInput = z
   .object({
     email,
     storage_dn: storageDn,
-    name: z.string().min(1).max(64),
+    name: plainText(64),
     permissions,
     /** Limit the key to these buckets; omit for all buckets. Must not be empty when given. */
     buckets: z.array(bucketName).min(1, 'must list at least one bucket when given').optional(),
@@ -48,7 +57,7 @@ export const accessKeyOps = {
     name: 'accessKeys.remove',
     method: 'POST',
     path: `${base}/remove_access_key`,
-    input: z.object({ email, storage_dn: storageDn, access_key: z.string().min(1).max(128) }).strict(),
+    input: z.object({ email, storage_dn: storageDn, access_key: accessKeyId }).strict(),
     output: ack('removed'),
     createsSomething: false,
   },
