@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { collectUsers, exportDays, finalizeRun, startRun } from '../lambdas/collect/run-collection.ts';
 import { defaultWindowSettings } from '../lambdas/collect/window.ts';
 import { E2Client } from '../lambdas/e2/client.ts';
+import { E2UsageSource } from '../lambdas/e2/usage-source.ts';
 import { createDocumentClient, createS3Client } from '../lambdas/store/aws-clients.ts';
 import { DynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../lambdas/store/s3-object-store.ts';
@@ -37,7 +38,7 @@ const sampler = setInterval(() => {
   peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
 }, 25);
 const deps = {
-  e2,
+  source: new E2UsageSource(e2),
   ledger: new DynamoLedgerStore(db, stores.table),
   objects: new S3ObjectStore(s3, stores.bucket),
   now,

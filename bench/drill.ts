@@ -7,6 +7,7 @@ import { daysBetween, minusDays, utcToday } from '../lambdas/calendar/days.ts';
 import { type RunDeps, runCollection } from '../lambdas/collect/run-collection.ts';
 import { defaultWindowSettings } from '../lambdas/collect/window.ts';
 import { E2Client } from '../lambdas/e2/client.ts';
+import { E2UsageSource } from '../lambdas/e2/usage-source.ts';
 import { parseCsv } from '../lambdas/reports/csv.ts';
 import { reportKeys } from '../lambdas/reports/layout.ts';
 import { createDocumentClient, createS3Client } from '../lambdas/store/aws-clients.ts';
@@ -43,7 +44,7 @@ function open(stores: LocalStores, url: string) {
     { timeoutMs: 400, maxConcurrency: 8, retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 } },
   );
   const deps: RunDeps = {
-    e2,
+    source: new E2UsageSource(e2),
     ledger: new DynamoLedgerStore(db, stores.table, {
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
     }),

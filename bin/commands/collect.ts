@@ -9,6 +9,7 @@ import {
   runRange,
 } from '../../lambdas/collect/window.ts';
 import type { E2Client } from '../../lambdas/e2/client.ts';
+import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import type { Stores } from './context.ts';
 import { DEFAULT_DATA_DIR, isInteractive, openE2, openStores } from './context.ts';
 import { day, nonNegativeInt, positiveInt, UsageError } from './options.ts';
@@ -75,7 +76,7 @@ export async function runWithProgress(
   try {
     return await runCollection(
       {
-        e2,
+        source: new E2UsageSource(e2),
         ledger: stores.ledger,
         objects: stores.objects,
         ...(stores.auditObjects ? { auditObjects: stores.auditObjects } : {}),

@@ -3,8 +3,8 @@ import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import type { ObjectStore } from '../../lambdas/ledger/ports.ts';
 import { monthReports } from '../../lambdas/reports/month-reports.ts';
-import type { ObjectStore } from '../../lambdas/store/ports.ts';
 import { DEFAULT_DATA_DIR, openStores } from './context.ts';
 import { month } from './options.ts';
 

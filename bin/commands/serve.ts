@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
+import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import { parseAdminTokens, startAdminServer } from '../../local/admin/admin-server.ts';
 import { LocalRunLauncher } from '../../local/admin/local-run-launcher.ts';
 import { DEFAULT_DATA_DIR, openE2, openStores } from './context.ts';
@@ -30,6 +31,7 @@ export function registerServe(program: Command) {
       };
       const deps = {
         e2,
+        source: new E2UsageSource(e2),
         ledger: stores.ledger,
         objects: stores.objects,
         now: () => new Date(),

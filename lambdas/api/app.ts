@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { E2Error } from '../e2/errors.ts';
-import type { AuditRecord } from '../store/ports.ts';
+import type { AuditRecord } from '../ledger/model.ts';
 import { httpErrorFromE2 } from './error-mapping.ts';
 import { badRequest, errorBody, HttpError, JSON_HEADERS } from './http-error.ts';
 import { openApiDocument } from './openapi.ts';

@@ -10,10 +10,10 @@ import { corsInput } from '../e2/resources/storage.ts';
 import { createSubuserInput, inviteSubuserInput, updateSubuserInput } from '../e2/resources/subusers.ts';
 import { createUserInput } from '../e2/resources/users.ts';
 import { accessKeyId, dnsName, email, regionKey, storageDn } from '../e2/schemas.ts';
+import type { LedgerStore, ObjectStore } from '../ledger/ports.ts';
 import { monthReports } from '../reports/month-reports.ts';
 import { failuresWithResolution } from '../status/failures.ts';
 import { ledgerStatus, type StatusDeps } from '../status/ledger-status.ts';
-import type { LedgerStore, ObjectStore } from '../store/ports.ts';
 import { badRequest, HttpError } from './http-error.ts';
 import type { Role } from './roles.ts';
 

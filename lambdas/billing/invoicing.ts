@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { plusDays, utcToday } from '../calendar/days.ts';
 import type { DraftRecord, InvoiceDocument, IssueRecord } from '../ledger/invoice-documents.ts';
+import type { LedgerStore, ObjectStore, StoredObject } from '../ledger/ports.ts';
 import { writeDraftFiles, writeIssueFiles, writeRegister } from '../reports/invoice-files.ts';
-import type { LedgerStore, ObjectStore, StoredObject } from '../store/ports.ts';
 import { InvoiceIntegrityError, InvoiceRefusedError } from './invoice-errors.ts';
 import { type PlannedDocument, planIssue } from './invoice-plan.ts';
 import { computeMonth, type MonthComputation, negated } from './month-invoices.ts';

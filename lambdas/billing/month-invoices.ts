@@ -1,8 +1,9 @@
 import { endOfMonth, format, parseISO } from 'date-fns';
 import { daysBetween } from '../calendar/days.ts';
+import { expectedUsers } from '../ledger/expected-users.ts';
 import type { DocumentAmounts, DocumentUsage } from '../ledger/invoice-documents.ts';
-import { expectedUsers } from '../reports/daily-exports.ts';
-import type { LedgerStore, UserProfile } from '../store/ports.ts';
+import type { UserProfile } from '../ledger/model.ts';
+import type { LedgerStore } from '../ledger/ports.ts';
 import { computeInvoice, type InvoiceAmounts, type UsageMonth } from './invoice-line.ts';
 import { type Currency, formatMoney } from './money.ts';
 import { type RateCard, termsFor } from './rate-card.ts';

@@ -1,17 +1,17 @@
 import { contiguousChunks } from '../calendar/days.ts';
-import type { E2Client } from '../e2/client.ts';
-import { E2ApiError, E2Error, E2TransportError } from '../e2/errors.ts';
-import type { E2UsageRow } from '../e2/resources/users.ts';
+import type { DayFailure, UsageSnapshot } from '../ledger/model.ts';
+import type { DirectoryStore, ObjectStore, RunStore, SnapshotStore } from '../ledger/ports.ts';
+import { type DailyUsage, type UsageSource, UsageSourceError } from '../ledger/usage-source.ts';
 import { csvRows } from '../reports/csv.ts';
 import { reportKeys } from '../reports/layout.ts';
-import type { DayFailure, LedgerStore, ObjectStore, UsageSnapshot } from '../store/ports.ts';
 
 /** The longest range asked of usage_stats at once; longer backfills are split. */
 export const USAGE_CHUNK_DAYS = 31;
 
 export type CollectDeps = {
-  readonly e2: E2Client;
-  readonly ledger: LedgerStore;
+  readonly source: UsageSource;
+  readonly ledger: SnapshotStore & DirectoryStore & RunStore;
+  /** Where larger activity days are staged (the reports bucket). */
   readonly objects: ObjectStore;
   readonly now: () => Date;
   /** Attempts per user-day for failures that may pass (after the transport's own retries). */
@@ -52,17 +52,17 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
   for (const chunk of contiguousChunks(input.days, USAGE_CHUNK_DAYS)) {
     // Days before the account existed have no usage to ask for.
     const askFrom = input.createdDay && input.createdDay > chunk.from ? input.createdDay : chunk.from;
-    let usage = new Map<string, E2UsageRow>();
+    let usage = new Map<string, DailyUsage>();
     if (askFrom <= chunk.to) {
       const result = await withAttempts(attempts, () =>
-        deps.e2.users.usageStats(input.email, askFrom, chunk.to),
+        deps.source.dailyUsage(input.email, askFrom, chunk.to),
       );
       if (!result.ok) {
         for (const day of chunk.days)
           failures.push({ day, ...failureOf(result.error), attempts: result.attempts });
         continue;
       }
-      usage = new Map(result.value.map((row) => [row.date, row]));
+      usage = new Map(result.value.map((row) => [row.day, row]));
     }
 
     for (const day of chunk.days) {
@@ -93,9 +93,9 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
       stored.push({
         email: input.email,
         day,
-        diskUsedBytes: row?.disk_used ?? 0,
-        uploadedBytes: row?.uploads ?? 0,
-        downloadedBytes: row?.downloads ?? 0,
+        diskUsedBytes: row?.diskUsedBytes ?? 0,
+        uploadedBytes: row?.uploadedBytes ?? 0,
+        downloadedBytes: row?.downloadedBytes ?? 0,
         storageQuotaGb: input.storageQuotaGb,
         isActive: input.isActive,
         isSignedUp: input.isSignedUp,
@@ -127,7 +127,7 @@ async function stageActivity(
   const key = reportKeys.activityPart(day, email);
   let total = 0;
   const chunks: string[] = [];
-  for await (const page of deps.e2.users.activityHistory(email, day, day)) {
+  for await (const page of deps.source.activity(email, day)) {
     total = page.totalRecords;
     chunks.push(csvRows(page.records.map((r) => [day, email, r.timestamp, r.ip, r.description])));
   }
@@ -151,17 +151,16 @@ async function withAttempts<T>(max: number, fn: () => Promise<T>): Promise<Attem
       return { ok: true, value: await fn(), attempts: attempt };
     } catch (error) {
       last = error;
-      if (!(error instanceof E2Error && error.transient)) return { ok: false, error, attempts: attempt };
+      if (!(error instanceof UsageSourceError && error.transient))
+        return { ok: false, error, attempts: attempt };
     }
   }
   return { ok: false, error: last, attempts: max };
 }
 
-/** A failure's code and message for the run record: IDrive's own code when there is one. */
+/** A failure's code and message for the run record: the source's own code when there is one. */
 export function failureOf(error: unknown): { code: string; message: string } {
-  if (error instanceof E2ApiError) return { code: error.code, message: error.apiMessage };
-  if (error instanceof E2TransportError) return { code: error.code, message: error.message };
-  if (error instanceof E2Error) return { code: error.name, message: error.message };
+  if (error instanceof UsageSourceError) return { code: error.code, message: error.message };
   if (error instanceof Error) return { code: error.name, message: error.message };
   return { code: 'unknown', message: String(error) };
 }

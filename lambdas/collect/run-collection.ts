@@ -1,19 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import pMap from 'p-map';
-import { dayOfTimestamp, daysBetween, plusDays, utcToday } from '../calendar/days.ts';
-import type { E2User } from '../e2/resources/users.ts';
+import { daysBetween, plusDays, utcToday } from '../calendar/days.ts';
+import type { DayFailure, RunSummary, UserProfile, UserRunOutcome } from '../ledger/model.ts';
+import type { AuditTrail, ObjectStore, RunStore } from '../ledger/ports.ts';
+import type { Customer } from '../ledger/usage-source.ts';
 import {
   type ExportDeps,
   writeAdminAudit,
   writeDailyActivity,
   writeDailyUsage,
 } from '../reports/daily-exports.ts';
-import type { DayFailure, ObjectStore, RunSummary, UserProfile, UserRunOutcome } from '../store/ports.ts';
-import { SnapshotBatcher } from '../store/snapshot-batcher.ts';
 import { type CollectDeps, collectUser, failureOf } from './collect-user.ts';
+import { SnapshotBatcher } from './snapshot-batcher.ts';
 import { type CollectionRequest, daysToCollect, runRange, userRange, type WindowSettings } from './window.ts';
 
-export type RunDeps = CollectDeps & {
+export type RunDeps = Omit<CollectDeps, 'ledger'> & {
+  /** Collection writes snapshots, profiles and runs; closing a run exports the day's audit trail. */
+  readonly ledger: CollectDeps['ledger'] & AuditTrail;
   /** Where audit exports go (the Object Lock bucket in AWS); defaults to `objects`. */
   readonly auditObjects?: ObjectStore;
   readonly settings: WindowSettings;
@@ -28,7 +31,10 @@ export type RunDeps = CollectDeps & {
 };
 
 /** What closing a run needs: no IDrive access, so the finalize Lambda holds no API token. */
-export type FinalizeDeps = ExportDeps & { readonly now: () => Date };
+export type FinalizeDeps = Omit<ExportDeps, 'ledger'> & {
+  readonly ledger: ExportDeps['ledger'] & Pick<RunStore, 'getRun' | 'putRun'>;
+  readonly now: () => Date;
+};
 
 export type RunResult = { readonly summary: RunSummary; readonly outcomes: UserRunOutcome[] };
 
@@ -95,7 +101,7 @@ export async function startRun(
     /** The Step Functions execution running it, in AWS. */
     readonly executionArn?: string | undefined;
   } = {},
-): Promise<{ summary: RunSummary; users: E2User[]; profiles: UserProfile[] }> {
+): Promise<{ summary: RunSummary; users: Customer[]; profiles: UserProfile[] }> {
   const now = deps.now();
   const range = runRange(request, utcToday(now), deps.settings);
   const summary: RunSummary = {
@@ -104,10 +110,10 @@ export async function startRun(
     onlyMissing: request.kind === 'backfill' && Boolean(request.onlyMissing),
   };
   await deps.ledger.putRun(summary);
-  let users: E2User[];
-  const before = { ...deps.e2.stats };
+  let users: Customer[];
+  const before = { ...deps.source.stats };
   try {
-    users = await deps.e2.users.list();
+    users = await deps.source.customers();
   } catch (error) {
     summary.status = 'failed';
     const { code, message } = failureOf(error);
@@ -119,8 +125,8 @@ export async function startRun(
   summary.users = users.length;
   await deps.ledger.addRunApiStats(
     summary.runId,
-    deps.e2.stats.requests - before.requests,
-    deps.e2.stats.retries - before.retries,
+    deps.source.stats.requests - before.requests,
+    deps.source.stats.retries - before.retries,
   );
   const profiles = await refreshDirectory(deps, users, now.toISOString());
   return { summary, users, profiles };
@@ -135,7 +141,7 @@ export class RunFailedError extends Error {
 
 async function refreshDirectory(
   deps: RunDeps,
-  users: readonly E2User[],
+  users: readonly Customer[],
   nowIso: string,
 ): Promise<UserProfile[]> {
   const existing = new Map((await deps.ledger.listProfiles()).map((p) => [p.email, p]));
@@ -144,12 +150,12 @@ async function refreshDirectory(
     const before = existing.get(u.email);
     return {
       email: u.email,
-      firstName: u.first_name,
-      lastName: u.last_name,
-      accountCreatedAt: u.account_creation_timestamp,
-      createdDay: dayOfTimestamp(u.account_creation_timestamp),
-      isSignedUp: u.is_signed_up,
-      isActive: u.is_active,
+      firstName: u.firstName,
+      lastName: u.lastName,
+      accountCreatedAt: u.accountCreatedAt,
+      createdDay: u.createdDay,
+      isSignedUp: u.isSignedUp,
+      isActive: u.isActive,
       firstSeenAt: before?.firstSeenAt ?? nowIso,
       lastSeenAt: nowIso,
       removedAt: null,
@@ -168,7 +174,7 @@ export async function collectUsers(
   deps: RunDeps,
   request: CollectionRequest,
   runId: string,
-  users: readonly E2User[],
+  users: readonly Customer[],
   /** Each user's catch-up cursor (`collectedThrough` from the directory). */
   cursors: ReadonlyMap<string, string | null>,
   /**
@@ -189,7 +195,7 @@ export async function collectUsers(
   // Users collected at once share BatchWriteItem calls for their snapshots.
   const batched: RunDeps = { ...deps, snapshotWriter: new SnapshotBatcher(deps.ledger) };
   let done = 0;
-  const before = { ...deps.e2.stats };
+  const before = { ...deps.source.stats };
   const outcomes = await pMap(
     users,
     async (user): Promise<UserRunOutcome> => {
@@ -216,8 +222,8 @@ export async function collectUsers(
   await deps.ledger.putUserOutcomes(outcomes);
   await deps.ledger.addRunApiStats(
     runId,
-    deps.e2.stats.requests - before.requests,
-    deps.e2.stats.retries - before.retries,
+    deps.source.stats.requests - before.requests,
+    deps.source.stats.retries - before.retries,
   );
   return outcomes;
 }
@@ -230,13 +236,13 @@ async function storedDaysLookup(
   deps: RunDeps,
   request: CollectionRequest,
   today: string,
-  users: readonly E2User[],
+  users: readonly Customer[],
   cursors: ReadonlyMap<string, string | null>,
   prefetch: boolean,
 ): Promise<StoredDaysLookup> {
   const perUser: StoredDaysLookup = (email, range) => deps.ledger.storedDays(email, range.from, range.to);
   const ranges = users
-    .filter((u) => u.is_signed_up)
+    .filter((u) => u.isSignedUp)
     .map((u) => userRange(request, today, deps.settings, cursors.get(u.email) ?? null));
   if (!prefetch || ranges.length === 0) return perUser;
   const bounds = ranges.flatMap((r) => [r.from, r.to]).sort(); // yyyy-MM-dd sorts as dates
@@ -253,7 +259,7 @@ async function collectOne(
   request: CollectionRequest,
   runId: string,
   today: string,
-  user: E2User,
+  user: Customer,
   cursor: string | null,
   storedDaysOf: StoredDaysLookup,
 ): Promise<UserRunOutcome> {
@@ -266,14 +272,14 @@ async function collectOne(
     failures: [] as DayFailure[],
     activityRows: 0,
   };
-  if (!user.is_signed_up) return { ...base, outcome: 'skipped', reason: 'not_signed_up' };
+  if (!user.isSignedUp) return { ...base, outcome: 'skipped', reason: 'not_signed_up' };
   const range = userRange(request, today, deps.settings, cursor);
   let days: string[] = [];
   try {
     const stored = await storedDaysOf(user.email, range);
     // Days before the account existed have nothing to collect: they are never stored (one typo in
     // a range must not write years of empty days), and invoices count them as collected on read.
-    const createdDay = dayOfTimestamp(user.account_creation_timestamp);
+    const createdDay = user.createdDay;
     days = daysToCollect(request, range, today, deps.settings, stored).filter(
       (d) => createdDay === null || d >= createdDay,
     );
@@ -285,9 +291,9 @@ async function collectOne(
       runId,
       email: user.email,
       createdDay,
-      isActive: user.is_active,
-      isSignedUp: user.is_signed_up,
-      storageQuotaGb: user.storage_quota,
+      isActive: user.isActive,
+      isSignedUp: user.isSignedUp,
+      storageQuotaGb: user.storageQuotaGb,
       days,
     });
     // Stored now: what was there before, plus what this run stored (no second query).
@@ -379,7 +385,7 @@ export async function finalizeRun(
 export async function outcomesOfUncollected(
   deps: Pick<RunDeps, 'ledger' | 'settings'>,
   summary: RunSummary,
-  listed: readonly (E2User & { collectedThrough: string | null })[],
+  listed: readonly (Customer & { collectedThrough: string | null })[],
   outcomes: readonly UserRunOutcome[],
 ): Promise<UserRunOutcome[]> {
   const seen = new Set(outcomes.map((o) => o.email));
@@ -392,14 +398,14 @@ export async function outcomesOfUncollected(
   for (const user of listed) {
     if (seen.has(user.email)) continue;
     const base = { runId: summary.runId, email: user.email, daysStored: 0, activityRows: 0 };
-    if (!user.is_signed_up) {
+    if (!user.isSignedUp) {
       missing.push({ ...base, outcome: 'skipped', reason: 'not_signed_up', daysPlanned: [], failures: [] });
       continue;
     }
     const range = userRange(request, today, deps.settings, user.collectedThrough);
     const stored = await deps.ledger.storedDays(user.email, range.from, range.to);
     // What the batch would have collected: missing days and the re-collection window, stored or not.
-    const createdDay = dayOfTimestamp(user.account_creation_timestamp);
+    const createdDay = user.createdDay;
     const days = daysToCollect(request, range, today, deps.settings, stored).filter(
       (d) => createdDay === null || d >= createdDay,
     );

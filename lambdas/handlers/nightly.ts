@@ -11,8 +11,8 @@ import {
   startRun,
 } from '../collect/run-collection.ts';
 import type { CollectionRequest } from '../collect/window.ts';
-import { userSchema } from '../e2/resources/users.ts';
 import { isoDate } from '../e2/schemas.ts';
+import { E2UsageSource } from '../e2/usage-source.ts';
 import { STATUS_LOOKBACK_DAYS } from '../status/ledger-status.ts';
 import { missingUserDays } from '../status/missing-user-days.ts';
 import { e2Client, logger, metrics, runtime } from './runtime.ts';
@@ -46,8 +46,20 @@ const listUsersEvent = z.union([
   executionInput,
 ]);
 
-/** A users-file item: the API's user plus the catch-up cursor from the directory. */
-const userItem = userSchema.extend({ collectedThrough: z.string().nullable() });
+/** A users-file item: a customer as the source listed it, plus the catch-up cursor from the directory. */
+const userItem = z
+  .object({
+    email: z.string().min(1),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    accountCreatedAt: z.string().nullable(),
+    createdDay: z.string().nullable(),
+    isSignedUp: z.boolean(),
+    isActive: z.boolean(),
+    storageQuotaGb: z.number().int().nonnegative(),
+    collectedThrough: z.string().nullable(),
+  })
+  .strict();
 
 const collectBatchEvent = z.object({
   Items: z.array(userItem).min(1).max(500),
@@ -59,7 +71,7 @@ const finalizeEvent = z.object({ runId: runIdSchema }).loose();
 async function collectDeps(): Promise<RunDeps> {
   const rt = runtime();
   return {
-    e2: await e2Client(),
+    source: new E2UsageSource(await e2Client()),
     ledger: rt.ledger,
     objects: rt.objects,
     auditObjects: rt.auditObjects,

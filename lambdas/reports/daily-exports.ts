@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
-import type { LedgerStore, ObjectStore, StoredObject, UsageSnapshot, UserProfile } from '../store/ports.ts';
+import { expectedUsers } from '../ledger/expected-users.ts';
+import type { UsageSnapshot, UserProfile } from '../ledger/model.ts';
+import type { AuditTrail, ObjectStore, SnapshotStore, StoredObject } from '../ledger/ports.ts';
 import { csvHeader, csvRows } from './csv.ts';
 import { ACTIVITY_COLUMNS, ADMIN_AUDIT_COLUMNS, reportKeys, USAGE_COLUMNS } from './layout.ts';
 
 export type ExportDeps = {
-  readonly ledger: LedgerStore;
+  readonly ledger: SnapshotStore & AuditTrail;
   /** Reports and staging. */
   readonly objects: ObjectStore;
   /** Audit files (activity, admin changes): the Object Lock bucket in AWS; `objects` when not given. */
@@ -25,18 +27,6 @@ export type ExportManifest = {
   readonly collectedUsers: number;
   readonly missingUsers: readonly string[];
 };
-
-/** Users who should have a snapshot on `day`: signed up, existing by then, not removed before it. */
-export function expectedUsers(profiles: readonly UserProfile[], day: string): UserProfile[] {
-  return profiles
-    .filter(
-      (p) =>
-        p.isSignedUp &&
-        (p.createdDay === null || p.createdDay <= day) &&
-        (p.removedAt === null || p.removedAt.slice(0, 10) > day),
-    )
-    .sort((a, b) => compareEmail(a.email, b.email));
-}
 
 const compareEmail = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

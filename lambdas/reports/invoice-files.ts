@@ -4,7 +4,7 @@ import { documentFigures } from '../billing/month-invoices.ts';
 import type { RateCard } from '../billing/rate-card.ts';
 import { UNIT_BYTES } from '../billing/rate-card.ts';
 import { AMOUNT_FIELDS, documentStatus, type InvoiceDocument } from '../ledger/invoice-documents.ts';
-import type { ObjectStore, StoredObject } from '../store/ports.ts';
+import type { ObjectStore, StoredObject } from '../ledger/ports.ts';
 import { csvHeader, csvNumber, csvRows } from './csv.ts';
 import { INVOICE_COLUMNS, invoiceKeys, REGISTER_COLUMNS, SUMMARY_COLUMNS } from './layout.ts';
 

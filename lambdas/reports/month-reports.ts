@@ -1,4 +1,4 @@
-import type { ObjectStore } from '../store/ports.ts';
+import type { ObjectStore } from '../ledger/ports.ts';
 import { reportKeys } from './layout.ts';
 
 /** Every report file of a month, with the store that holds it (reports bucket or audit bucket). */

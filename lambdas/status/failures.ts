@@ -1,4 +1,5 @@
-import type { DayFailure, LedgerStore, UserRunOutcome } from '../store/ports.ts';
+import type { DayFailure, UserRunOutcome } from '../ledger/model.ts';
+import type { LedgerStore } from '../ledger/ports.ts';
 
 export type ResolvedFailure = DayFailure & {
   /** The run whose snapshot now stands for the day; null while the day is still missing. */

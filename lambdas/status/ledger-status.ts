@@ -1,5 +1,6 @@
 import { minusDays, utcToday } from '../calendar/days.ts';
-import type { LedgerStore, ObjectStore, RunSummary } from '../store/ports.ts';
+import type { RunSummary } from '../ledger/model.ts';
+import type { LedgerStore, ObjectStore } from '../ledger/ports.ts';
 import { missingUserDays } from './missing-user-days.ts';
 import { nextRuns, type ScheduleSettings } from './schedule.ts';
 

@@ -1,6 +1,7 @@
 import { daysBetween } from '../calendar/days.ts';
-import { expectedUsers } from '../reports/daily-exports.ts';
-import type { LedgerStore, UserProfile } from '../store/ports.ts';
+import { expectedUsers } from '../ledger/expected-users.ts';
+import type { UserProfile } from '../ledger/model.ts';
+import type { LedgerStore } from '../ledger/ports.ts';
 
 export type MissingUserDays = {
   readonly from: string;

@@ -10,16 +10,16 @@ import {
 import pMap from 'p-map';
 import { plusDays } from '../calendar/days.ts';
 import type { DraftRecord, InvoiceDocument, IssueRecord } from '../ledger/invoice-documents.ts';
-import { decode, draftRecordSchema, invoiceDocumentSchema, issueRecordSchema } from './invoice-items.ts';
 import type {
   AuditRecord,
   InvoiceVersion,
-  LedgerStore,
   RunSummary,
   UsageSnapshot,
   UserProfile,
   UserRunOutcome,
-} from './ports.ts';
+} from '../ledger/model.ts';
+import type { LedgerStore } from '../ledger/ports.ts';
+import { decode, draftRecordSchema, invoiceDocumentSchema, issueRecordSchema } from './invoice-items.ts';
 import { keys } from './table.ts';
 
 const BATCH = 25;

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStore, StoredObject } from './ports.ts';
+import type { ObjectStore, StoredObject } from '../ledger/ports.ts';
 
 /**
  * Reports on S3 (s3rver locally). Streams go up as multipart uploads of 5 MiB parts, two in flight.

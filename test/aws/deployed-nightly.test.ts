@@ -71,7 +71,7 @@ describe.runIf(run)('the deployed nightly state machine', () => {
       for await (const page of ledger.snapshotsForDay(day))
         for (const s of page) stored.set(s.email, s.usageSource);
       expect(expected(day).length).toBeGreaterThan(20);
-            // Exactly the accounts that existed that day; days before an account existed are not stored.
+      // Exactly the accounts that existed that day; days before an account existed are not stored.
       expect([...stored.keys()].sort(), day).toEqual(expected(day).sort());
       for (const [email, source] of stored) expect(source, `${email} ${day}`).toBe('api');
     }

@@ -12,9 +12,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../../lambdas/ledger/invoice-documents.ts';
+import type { UsageSnapshot } from '../../lambdas/ledger/model.ts';
+import type { LedgerStore, ObjectStore } from '../../lambdas/ledger/ports.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
 import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
-import type { LedgerStore, ObjectStore, UsageSnapshot } from '../../lambdas/store/ports.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
 import { TABLE_KEYS } from '../../lambdas/store/table.ts';
 import { startLocalStores } from '../../local/stores/local-stores.ts';

@@ -5,6 +5,7 @@ import { daysBetween } from '../../lambdas/calendar/days.ts';
 import { runCollection } from '../../lambdas/collect/run-collection.ts';
 import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
 import { E2Client } from '../../lambdas/e2/client.ts';
+import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { REGISTER_COLUMNS } from '../../lambdas/reports/layout.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
@@ -150,7 +151,7 @@ afterAll(async () => {
 const collect = (from: string, to: string) =>
   runCollection(
     {
-      e2,
+      source: new E2UsageSource(e2),
       ledger,
       objects,
       now: () => new Date('2026-11-05T02:30:00Z'),

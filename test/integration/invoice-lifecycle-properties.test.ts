@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueInvoices } from '../../lambdas/billing/invoicing.ts';
 import { monthDays } from '../../lambdas/billing/month-invoices.ts';
+import type { UsageSnapshot } from '../../lambdas/ledger/model.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { INVOICE_COLUMNS, REGISTER_COLUMNS } from '../../lambdas/reports/layout.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
 import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
-import type { UsageSnapshot } from '../../lambdas/store/ports.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
 import { type LocalStores, startLocalStores } from '../../local/stores/local-stores.ts';
 

@@ -9,10 +9,10 @@ import {
 } from '../../lambdas/billing/invoicing.ts';
 import { daysBetween } from '../../lambdas/calendar/days.ts';
 import { runCollection } from '../../lambdas/collect/run-collection.ts';
+import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { writeDailyUsage } from '../../lambdas/reports/daily-exports.ts';
 import { INVOICE_COLUMNS, invoiceKeys, REGISTER_COLUMNS, reportKeys } from '../../lambdas/reports/layout.ts';
-import type { LedgerStore } from '../../lambdas/store/ports.ts';
 import { startLedger } from '../support/ledger.ts';
 
 const RATE_CARD = readFileSync(new URL('../../local/rate-card.example.json', import.meta.url), 'utf8');

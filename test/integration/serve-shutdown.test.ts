@@ -6,6 +6,7 @@ import { minusDays, utcToday } from '../../lambdas/calendar/days.ts';
 import { runCollection } from '../../lambdas/collect/run-collection.ts';
 import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
 import { E2Client } from '../../lambdas/e2/client.ts';
+import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
 import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
@@ -68,7 +69,14 @@ describe('e2-ledger serve', () => {
       sim.latencyMs = 0;
       const e2 = new E2Client({ apiUrl: url, token: TEST_TOKEN });
       const resumed = await runCollection(
-        { e2, ledger, objects, now: () => new Date(), concurrency: 8, settings: defaultWindowSettings },
+        {
+          source: new E2UsageSource(e2),
+          ledger,
+          objects,
+          now: () => new Date(),
+          concurrency: 8,
+          settings: defaultWindowSettings,
+        },
         { kind: 'backfill', from, to, onlyMissing: true },
       );
       await e2.close();

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { RunDeps } from '../../lambdas/collect/run-collection.ts';
 import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
 import { E2Client } from '../../lambdas/e2/client.ts';
+import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
+import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
 import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
@@ -21,7 +23,10 @@ export async function startLedger(simOptions: SimulatorOptions & { today: string
   const clients: E2Client[] = [];
   const now = () => new Date(`${simOptions.today}T03:00:00Z`);
 
-  function deps(overrides: Partial<RunDeps> & { timeoutMs?: number } = {}): RunDeps {
+  /** A run's deps on this simulator, plus the IDrive client behind its usage source (for assertions). */
+  function deps(
+    overrides: Partial<RunDeps> & { timeoutMs?: number } = {},
+  ): RunDeps & { e2: E2Client; ledger: LedgerStore } {
     const e2 = new E2Client(
       { apiUrl: url, token: simOptions.token ?? TEST_TOKEN },
       {
@@ -32,7 +37,17 @@ export async function startLedger(simOptions: SimulatorOptions & { today: string
       },
     );
     clients.push(e2);
-    return { e2, ledger, objects, now, concurrency: 8, settings: defaultWindowSettings, ...overrides };
+    const { timeoutMs: _t, ledger: _l, ...rest } = overrides;
+    return {
+      e2,
+      source: new E2UsageSource(e2),
+      ledger,
+      objects,
+      now,
+      concurrency: 8,
+      settings: defaultWindowSettings,
+      ...rest,
+    };
   }
 
   async function text(key: string) {

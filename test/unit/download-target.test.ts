@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { downloadMonth, downloadTarget } from '../../bin/commands/reports.ts';
-import type { ObjectStore } from '../../lambdas/store/ports.ts';
+import type { ObjectStore } from '../../lambdas/ledger/ports.ts';
 
 describe('reports download', () => {
   it('keeps every key under --out: no .., no absolute path, no sibling directory with the same prefix', () => {

@@ -1,7 +1,7 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import type { UsageSnapshot } from '../../lambdas/ledger/model.ts';
 import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
-import type { UsageSnapshot } from '../../lambdas/store/ports.ts';
 
 const snapshot = (i: number): UsageSnapshot => ({
   email: `u${i}@x.example`,

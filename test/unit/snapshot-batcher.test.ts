@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LedgerStore, UsageSnapshot } from '../../lambdas/store/ports.ts';
-import { SnapshotBatcher } from '../../lambdas/store/snapshot-batcher.ts';
+import { SnapshotBatcher } from '../../lambdas/collect/snapshot-batcher.ts';
+import type { UsageSnapshot } from '../../lambdas/ledger/model.ts';
+import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
 
 const snap = (email: string, day: string) => ({ email, day }) as UsageSnapshot;
 const days = (email: string, n: number) =>

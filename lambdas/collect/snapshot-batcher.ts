@@ -1,4 +1,5 @@
-import type { LedgerStore, UsageSnapshot } from './ports.ts';
+import type { UsageSnapshot } from '../ledger/model.ts';
+import type { SnapshotStore } from '../ledger/ports.ts';
 
 const BATCH = 25;
 
@@ -13,7 +14,7 @@ export class SnapshotBatcher {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ledger: LedgerStore,
+    private readonly ledger: Pick<SnapshotStore, 'putSnapshots'>,
     /** How long a part-filled batch waits for more items. */
     private readonly lingerMs = 2,
   ) {}
