@@ -6,7 +6,7 @@ import { defaultWindowSettings } from '../lambdas/collect/window.ts';
 import { E2Client } from '../lambdas/e2/client.ts';
 import { E2UsageSource } from '../lambdas/e2/usage-source.ts';
 import { createDocumentClient, createS3Client } from '../lambdas/store/aws-clients.ts';
-import { DynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
+import { dynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../lambdas/store/s3-object-store.ts';
 import { startLocalStores } from '../local/stores/local-stores.ts';
 
@@ -39,7 +39,7 @@ const sampler = setInterval(() => {
 }, 25);
 const deps = {
   source: new E2UsageSource(e2),
-  ledger: new DynamoLedgerStore(db, stores.table),
+  ledger: dynamoLedgerStore(db, stores.table),
   objects: new S3ObjectStore(s3, stores.bucket),
   now,
   concurrency,

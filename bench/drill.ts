@@ -11,7 +11,7 @@ import { E2UsageSource } from '../lambdas/e2/usage-source.ts';
 import { parseCsv } from '../lambdas/reports/csv.ts';
 import { reportKeys } from '../lambdas/reports/layout.ts';
 import { createDocumentClient, createS3Client } from '../lambdas/store/aws-clients.ts';
-import { DynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
+import { dynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../lambdas/store/s3-object-store.ts';
 import { activityCount } from '../local/simulator/dataset.ts';
 import type { E2Simulator, FaultSettings } from '../local/simulator/server.ts';
@@ -45,7 +45,7 @@ function open(stores: LocalStores, url: string) {
   );
   const deps: RunDeps = {
     source: new E2UsageSource(e2),
-    ledger: new DynamoLedgerStore(db, stores.table, {
+    ledger: dynamoLedgerStore(db, stores.table, {
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
     }),
     objects: new S3ObjectStore(s3, stores.bucket),

@@ -11,7 +11,7 @@ import { daysBetween, minusDays } from '../lambdas/calendar/days.ts';
 import { E2Client } from '../lambdas/e2/client.ts';
 import type { UsageSnapshot } from '../lambdas/ledger/model.ts';
 import { createDocumentClient, createS3Client } from '../lambdas/store/aws-clients.ts';
-import { DynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
+import { dynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../lambdas/store/s3-object-store.ts';
 import { startLocalStores } from '../local/stores/local-stores.ts';
 import { BENCH_TOKEN, fmt, percentile, runWorker, withSimulator } from './support.ts';
@@ -132,7 +132,7 @@ const invoiceUsers = opts.invoiceUsers ?? (quick ? 500 : 2_000);
   const stores = await startLocalStores({ dataDir: dir });
   const db = createDocumentClient(stores.connection);
   const s3 = createS3Client(stores.connection);
-  const ledger = new DynamoLedgerStore(db, stores.table);
+  const ledger = dynamoLedgerStore(db, stores.table);
   const objects = new S3ObjectStore(s3, stores.bucket);
   const month = daysBetween('2026-10-01', '2026-10-31');
   const batch: UsageSnapshot[] = [];
@@ -202,7 +202,7 @@ await withSimulator({ users: 20, seed: 9, today: TODAY, latencyMs: 0 }, async (_
   const s3 = createS3Client(stores.connection);
   const ctx = {
     e2,
-    ledger: new DynamoLedgerStore(db, stores.table),
+    ledger: dynamoLedgerStore(db, stores.table),
     objects: new S3ObjectStore(s3, stores.bucket),
     launcher: { start: async () => ({ executionArn: null }) },
     now: () => new Date(),

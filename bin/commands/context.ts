@@ -3,11 +3,10 @@ import { E2Client } from '../../lambdas/e2/client.ts';
 import { e2ConfigFromEnv } from '../../lambdas/e2/config.ts';
 import type { TransportOptions } from '../../lambdas/e2/transport.ts';
 import type { LedgerStore, ObjectStore } from '../../lambdas/ledger/ports.ts';
-import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
-import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
-import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
+import { openLedgerStores } from '../../lambdas/wiring/ledger-stores.ts';
 import { lockDataDir } from '../../local/stores/data-dir-lock.ts';
 import { startLocalStores } from '../../local/stores/local-stores.ts';
+import { UsageError } from './options.ts';
 
 export const DEFAULT_DATA_DIR = '.e2-ledger';
 
@@ -26,30 +25,27 @@ export type Stores = {
 /**
  * AWS when E2L_TABLE and E2L_BUCKET are set (credentials and region from the usual AWS variables);
  * otherwise the embedded default: dynalite and s3rver on 127.0.0.1 with data under `dataDir`.
- * Either way the same adapters run; only the endpoints differ.
+ * Either way the same adapters run, built in one place (lambdas/wiring); only the endpoints differ.
  */
 export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Stores> {
   const table = env.E2L_TABLE?.trim();
   const bucket = env.E2L_BUCKET?.trim();
   if (table && bucket) {
-    const db = createDocumentClient();
-    const s3 = createS3Client();
+    const auditBucket = env.E2L_AUDIT_BUCKET?.trim() || undefined;
+    const stores = openLedgerStores({}, { table, bucket, auditBucket });
     return {
-      ledger: new DynamoLedgerStore(db, table),
-      objects: new S3ObjectStore(s3, bucket),
-      ...(env.E2L_AUDIT_BUCKET?.trim()
-        ? { auditObjects: new S3ObjectStore(s3, env.E2L_AUDIT_BUCKET.trim()) }
-        : {}),
-      where: `DynamoDB table ${table}, S3 bucket ${bucket}${env.E2L_AUDIT_BUCKET?.trim() ? `, audit bucket ${env.E2L_AUDIT_BUCKET.trim()}` : ''}`,
+      ledger: stores.ledger,
+      objects: stores.objects,
+      ...(stores.auditObjects ? { auditObjects: stores.auditObjects } : {}),
+      where: `DynamoDB table ${table}, S3 bucket ${bucket}${auditBucket ? `, audit bucket ${auditBucket}` : ''}`,
       localReportsDir: null,
       async close() {
-        db.destroy();
-        s3.destroy();
+        stores.close();
       },
     };
   }
   if (table || bucket)
-    throw new Error('set both E2L_TABLE and E2L_BUCKET to use AWS, or neither for the embedded default');
+    throw new UsageError('set both E2L_TABLE and E2L_BUCKET to use AWS, or neither for the embedded default');
   return openLocalStores(dataDir);
 }
 
@@ -64,16 +60,14 @@ export async function openLocalStores(dataDir: string): Promise<Stores> {
     lock.release();
     throw error;
   }
-  const db = createDocumentClient(local.connection);
-  const s3 = createS3Client(local.connection);
+  const stores = openLedgerStores(local.connection, { table: local.table, bucket: local.bucket });
   return {
-    ledger: new DynamoLedgerStore(db, local.table),
-    objects: new S3ObjectStore(s3, local.bucket),
+    ledger: stores.ledger,
+    objects: stores.objects,
     where: `embedded default under ${dataDir}/ (local DynamoDB and S3)`,
     localReportsDir: join(local.s3Directory, local.bucket),
     async close() {
-      db.destroy();
-      s3.destroy();
+      stores.close();
       await local.stop();
       lock.release();
     },

@@ -6,9 +6,7 @@ import { ConfigError, intEnv, requireEnv } from '../config/env.ts';
 import { E2Client } from '../e2/client.ts';
 import { DEFAULT_E2_API_URL, validateE2Config } from '../e2/config.ts';
 import { type ScheduleSettings, scheduleSchema } from '../status/schedule.ts';
-import { createDocumentClient, createS3Client } from '../store/aws-clients.ts';
-import { DynamoLedgerStore } from '../store/dynamo-ledger-store.ts';
-import { S3ObjectStore } from '../store/s3-object-store.ts';
+import { openLedgerStores } from '../wiring/ledger-stores.ts';
 
 /** `E2L_SCHEDULE`: when the stack runs the nightly and the monthly (JSON), or null when unset. */
 function scheduleFromEnv(env: NodeJS.ProcessEnv): ScheduleSettings | null {
@@ -77,15 +75,26 @@ export function e2Client(): Promise<E2Client> {
 
 function buildStores() {
   const config = lambdaConfig();
-  const db = createDocumentClient();
-  const s3 = createS3Client({ s3PathStyle: config.s3PathStyle });
+  // The one place stores are built (lambdas/wiring); here with the role's credentials and region.
+  const stores = openLedgerStores(
+    { s3PathStyle: config.s3PathStyle },
+    {
+      table: config.table,
+      bucket: config.bucket,
+      auditBucket: config.auditBucket,
+      runsBucket: process.env.E2L_RUNS_BUCKET,
+    },
+  );
   return {
     config,
-    ledger: new DynamoLedgerStore(db, config.table),
-    objects: new S3ObjectStore(s3, config.bucket),
-    auditObjects: new S3ObjectStore(s3, config.auditBucket),
+    ledger: stores.ledger,
+    objects: stores.objects,
+    auditObjects: stores.auditObjects!,
     /** Run working files (the nightly's users file); only the nightly functions have the bucket. */
-    runsObjects: () => new S3ObjectStore(s3, requireEnv('E2L_RUNS_BUCKET')),
+    runsObjects: () => {
+      requireEnv('E2L_RUNS_BUCKET');
+      return stores.runsObjects!;
+    },
   };
 }
 

@@ -4,7 +4,8 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { endOfMonth, format, startOfMonth, subMonths } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
+import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { E2Simulator } from '../../local/simulator/server.ts';
 import { ACCOUNT, arns } from '../support/aws/cloudformation.ts';
 import { type Deployment, deployLedger } from '../support/aws/deployment.ts';
@@ -24,13 +25,13 @@ const to = format(endOfMonth(monthStart), 'yyyy-MM-dd');
 const run = requireEmulators('the deployed admin API and monthly invoices');
 let sim: E2Simulator;
 let aws: Deployment;
-let ledger: DynamoLedgerStore;
+let ledger: LedgerStore;
 
 beforeAll(async () => {
   sim = new E2Simulator({ seed: 29, users: 12, token: TOKEN, today: format(now, 'yyyy-MM-dd') });
   const url = await sim.start(0);
   aws = await deployLedger({ e2ApiUrl: url, apiToken: TOKEN, retryTimeScale: 0.001 });
-  ledger = new DynamoLedgerStore(DynamoDBDocumentClient.from(aws.clients.dynamodb), aws.tableName);
+  ledger = dynamoLedgerStore(DynamoDBDocumentClient.from(aws.clients.dynamodb), aws.tableName);
 }, 180_000);
 
 afterAll(async () => {

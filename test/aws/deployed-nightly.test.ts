@@ -2,7 +2,8 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysBetween, minusDays, utcToday } from '../../lambdas/calendar/days.ts';
-import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
+import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { E2Simulator } from '../../local/simulator/server.ts';
 import { type Deployment, deployLedger } from '../support/aws/deployment.ts';
 import { requireEmulators } from '../support/aws/emulators.ts';
@@ -22,7 +23,7 @@ const window = daysBetween(minusDays(yesterday, 3), yesterday);
 const run = requireEmulators('the deployed nightly');
 let sim: E2Simulator;
 let aws: Deployment;
-let ledger: DynamoLedgerStore;
+let ledger: LedgerStore;
 
 beforeAll(async () => {
   sim = new E2Simulator({ seed: 23, users: USERS, token: TOKEN, today });
@@ -33,7 +34,7 @@ beforeAll(async () => {
     retryTimeScale: 0.001,
     context: { 'e2-ledger.batchSize': BATCH },
   });
-  ledger = new DynamoLedgerStore(DynamoDBDocumentClient.from(aws.clients.dynamodb), aws.tableName);
+  ledger = dynamoLedgerStore(DynamoDBDocumentClient.from(aws.clients.dynamodb), aws.tableName);
 }, 180_000);
 
 afterAll(async () => {

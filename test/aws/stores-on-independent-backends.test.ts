@@ -15,7 +15,7 @@ import type { InvoiceDocument } from '../../lambdas/ledger/invoice-documents.ts'
 import type { UsageSnapshot } from '../../lambdas/ledger/model.ts';
 import type { LedgerStore, ObjectStore } from '../../lambdas/ledger/ports.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
-import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
 import { TABLE_KEYS } from '../../lambdas/store/table.ts';
 import { startLocalStores } from '../../local/stores/local-stores.ts';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   const local = await startLocalStores();
   closers.push(() => local.stop());
   const localDb = createDocumentClient(local.connection);
-  ledgers.dynalite = new DynamoLedgerStore(localDb, local.table);
+  ledgers.dynalite = dynamoLedgerStore(localDb, local.table);
   objectStores.s3rver = new S3ObjectStore(createS3Client(local.connection), local.bucket);
   if (!run) return;
 
@@ -71,7 +71,7 @@ beforeAll(async () => {
     }),
   );
   raw.destroy();
-  ledgers['DynamoDB Local'] = new DynamoLedgerStore(
+  ledgers['DynamoDB Local'] = dynamoLedgerStore(
     createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: ddb.endpoint, credentials }),
     'e2l-ledger',
   );

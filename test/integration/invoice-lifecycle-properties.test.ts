@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueInvoices } from '../../lambdas/billing/invoicing.ts';
 import { monthDays } from '../../lambdas/billing/month-invoices.ts';
 import type { UsageSnapshot } from '../../lambdas/ledger/model.ts';
+import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { INVOICE_COLUMNS, REGISTER_COLUMNS } from '../../lambdas/reports/layout.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
-import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
 import { type LocalStores, startLocalStores } from '../../local/stores/local-stores.ts';
 
@@ -21,13 +22,13 @@ const TB = 10n ** 12n;
 const GB = 10n ** 9n;
 
 let stores: LocalStores;
-let ledger: DynamoLedgerStore;
+let ledger: LedgerStore;
 let objects: S3ObjectStore;
 let runs = 0;
 
 beforeAll(async () => {
   stores = await startLocalStores();
-  ledger = new DynamoLedgerStore(createDocumentClient(stores.connection), stores.table);
+  ledger = dynamoLedgerStore(createDocumentClient(stores.connection), stores.table);
   objects = new S3ObjectStore(createS3Client(stores.connection), stores.bucket);
 });
 afterAll(() => stores.stop());

@@ -8,7 +8,7 @@ import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
 import { E2Client } from '../../lambdas/e2/client.ts';
 import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
-import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
 import { E2Simulator } from '../../local/simulator/server.ts';
 import { LOCK_FILE } from '../../local/stores/data-dir-lock.ts';
@@ -60,7 +60,7 @@ describe('e2-ledger serve', () => {
     expect(sim.stats.requests - requestsAtStop).toBeLessThan(200);
 
     const stores = await startLocalStores({ dataDir });
-    const ledger = new DynamoLedgerStore(createDocumentClient(stores.connection), stores.table);
+    const ledger = dynamoLedgerStore(createDocumentClient(stores.connection), stores.table);
     const objects = new S3ObjectStore(createS3Client(stores.connection), stores.bucket);
     try {
       const run = await ledger.getRun(runId);

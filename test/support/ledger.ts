@@ -5,7 +5,7 @@ import { E2Client } from '../../lambdas/e2/client.ts';
 import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
-import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
 import { E2Simulator, type SimulatorOptions } from '../../local/simulator/server.ts';
 import { startLocalStores } from '../../local/stores/local-stores.ts';
@@ -18,7 +18,7 @@ export async function startLedger(simOptions: SimulatorOptions & { today: string
   const stores = await startLocalStores(dataDir ? { dataDir } : {});
   const db = createDocumentClient(stores.connection);
   const s3 = createS3Client(stores.connection);
-  const ledger = new DynamoLedgerStore(db, stores.table);
+  const ledger = dynamoLedgerStore(db, stores.table);
   const objects = new S3ObjectStore(s3, stores.bucket);
   const clients: E2Client[] = [];
   const now = () => new Date(`${simOptions.today}T03:00:00Z`);

@@ -1,7 +1,8 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { UsageSnapshot } from '../../lambdas/ledger/model.ts';
-import { DynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
+import { UnprocessedItemsError } from '../../lambdas/store/errors.ts';
 
 const snapshot = (i: number): UsageSnapshot => ({
   email: `u${i}@x.example`,
@@ -39,7 +40,7 @@ function throttlingClient(rounds: number, left: number) {
 describe('batch writes', () => {
   it('write in batches of 25 and retry unprocessed items until every item is written', async () => {
     const t = throttlingClient(3, 5);
-    const store = new DynamoLedgerStore(t.client, 'ledger', { sleep: async () => {} });
+    const store = dynamoLedgerStore(t.client, 'ledger', { sleep: async () => {} });
     await store.putSnapshots(Array.from({ length: 30 }, (_, i) => snapshot(i)));
     expect(t.written.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `u${i}@x.example`).sort());
     expect(t.calls()).toBe(5); // 25 (5 left) -> 5 (5 left) -> 5 (5 left) -> 5, then the last 5
@@ -47,9 +48,10 @@ describe('batch writes', () => {
 
   it('fail loudly instead of dropping items when DynamoDB keeps leaving them unprocessed', async () => {
     const t = throttlingClient(100, 1);
-    const store = new DynamoLedgerStore(t.client, 'ledger', { sleep: async () => {}, maxRounds: 4 });
-    await expect(store.putSnapshots([snapshot(1), snapshot(2)])).rejects.toThrow(
-      /1 items unprocessed after 4 rounds/,
-    );
+    const store = dynamoLedgerStore(t.client, 'ledger', { sleep: async () => {}, maxRounds: 4 });
+    const failure = await store.putSnapshots([snapshot(1), snapshot(2)]).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UnprocessedItemsError);
+    expect(failure).toMatchObject({ unprocessed: 1, rounds: 4 });
+    expect(String(failure)).toMatch(/1 item\(s\) unprocessed after 4 rounds/);
   });
 });
