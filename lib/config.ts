@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiUrlSchema, DEFAULT_E2_API_URL } from '../lambdas/e2/config.ts';
 
 const hour = z.string().regex(/^([01]?\d|2[0-3])$/, 'must be an hour from 0 to 23');
 const minute = z.string().regex(/^[0-5]?\d$/, 'must be a minute from 0 to 59');
@@ -57,7 +58,7 @@ export const deploymentConfigSchema = z
       .default({}),
     /** Rate card key in the reports bucket, read by the monthly invoice run. */
     rateCardKey: z.string().min(1).default('config/rate-card.json'),
-    e2ApiUrl: z.url().default('https://api.idrivee2.com'),
+    e2ApiUrl: apiUrlSchema.default(DEFAULT_E2_API_URL),
     /** Admin API throttling. */
     apiRateLimit: z.number().int().min(1).default(20),
     apiBurstLimit: z.number().int().min(1).default(40),

@@ -1,5 +1,7 @@
 import {
   E2ApiError,
+  type E2Code,
+  E2Codes,
   type E2Error,
   E2RequestValidationError,
   E2ResponseError,
@@ -7,23 +9,35 @@ import {
 } from '../e2/errors.ts';
 import { HttpError } from './http-error.ts';
 
-const NOT_FOUND = new Set(['account_non_existant', 'storage_non_existant', 'access_key_non_existant']);
-const CONFLICT = new Set([
-  'user_signed_up',
-  'email_already_in_use',
-  'user_account_already_disabled',
-  'user_account_already_enabled',
-  'region_already_enabled',
-  'user_already_signedup',
-]);
-const PRECONDITION = new Set([
-  'user_disabled',
-  'user_account_not_disabled',
-  'user_not_signed_up',
-  'storage_not_empty',
-  'payment_failed',
-  'sso_not_configured',
-]);
+/** The HTTP status an admin sees for each documented IDrive code (the reference lists them; the kind is ours). */
+const STATUS_OF_CODE: Readonly<Partial<Record<E2Code, number>>> = {
+  [E2Codes.accountNonExistant]: 404,
+  [E2Codes.storageNonExistant]: 404,
+  [E2Codes.accessKeyNonExistant]: 404,
+  [E2Codes.userSignedUp]: 409,
+  [E2Codes.emailAlreadyInUse]: 409,
+  [E2Codes.userAccountAlreadyDisabled]: 409,
+  [E2Codes.userAccountAlreadyEnabled]: 409,
+  [E2Codes.regionAlreadyEnabled]: 409,
+  [E2Codes.userAlreadySignedup]: 409,
+  [E2Codes.userDisabled]: 422,
+  [E2Codes.userAccountNotDisabled]: 422,
+  [E2Codes.userNotSignedUp]: 422,
+  [E2Codes.storageNotEmpty]: 422,
+  [E2Codes.paymentFailed]: 422,
+  [E2Codes.ssoNotConfigured]: 422,
+  [E2Codes.maximumLimitReached]: 422,
+  [E2Codes.invalidParameters]: 400,
+  [E2Codes.invalidCorsPolicy]: 400,
+};
+
+/** CNAME calls report "does not exist" as request_processing_failed with one of these messages. */
+const CNAME_NOT_FOUND =
+  /cannot get cname details|Unable to retrieve storage info|data not found for given dns/i;
+
+function statusOfCode(code: string): number | undefined {
+  return Object.hasOwn(STATUS_OF_CODE, code) ? STATUS_OF_CODE[code as E2Code] : undefined;
+}
 
 /**
  * IDrive errors as HTTP answers for admins: the IDrive code and message pass through, the status says
@@ -39,21 +53,11 @@ export function httpErrorFromE2(error: E2Error): HttpError {
       source: 'idrive' as const,
       ...(error.errors.length ? { errors: error.errors } : {}),
     };
-    if (NOT_FOUND.has(error.code)) return new HttpError(404, error.code, error.apiMessage, pass);
-    // CNAME calls report "does not exist" as request_processing_failed with a message.
-    if (
-      error.code === 'request_processing_failed' &&
-      /cannot get cname details|Unable to retrieve storage info|data not found for given dns/i.test(
-        error.apiMessage,
-      )
-    ) {
+    const status = statusOfCode(error.code);
+    if (status !== undefined) return new HttpError(status, error.code, error.apiMessage, pass);
+    if (error.code === E2Codes.requestProcessingFailed && CNAME_NOT_FOUND.test(error.apiMessage)) {
       return new HttpError(404, error.code, error.apiMessage, pass);
     }
-    if (CONFLICT.has(error.code)) return new HttpError(409, error.code, error.apiMessage, pass);
-    if (PRECONDITION.has(error.code)) return new HttpError(422, error.code, error.apiMessage, pass);
-    if (error.code === 'maximum_limit_reached') return new HttpError(422, error.code, error.apiMessage, pass);
-    if (error.code === 'invalid_parameters' || error.code === 'invalid_cors_policy')
-      return new HttpError(400, error.code, error.apiMessage, pass);
     if (error.status === 401)
       return new HttpError(502, 'upstream_unauthorized', 'IDrive e2 rejected the configured API token', {
         source: 'idrive',

@@ -9,7 +9,8 @@ export class E2ConfigError extends Error {
   override name = 'E2ConfigError';
 }
 
-const apiUrlSchema = z
+/** An IDrive API origin (`https://host[:port]`); used by the runtime and by the CDK config. */
+export const apiUrlSchema = z
   .string()
   .trim()
   .refine((value) => URL.canParse(value), 'is not a URL')
