@@ -6,7 +6,8 @@ import { badRequest, errorBody, HttpError, JSON_HEADERS } from './http-error.ts'
 import { openApiDocument } from './openapi.ts';
 import { redactSecrets } from './redact.ts';
 import { type Role, roleAllows } from './roles.ts';
-import { type ApiContext, type Route, type RouteInput, routes } from './routes.ts';
+import type { ApiContext, Route, RouteInput } from './route.ts';
+import { routes } from './routes.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { handleApiRequest } from '../api/app.ts';
 import { unauthorized } from '../api/http-error.ts';
 import { isRole, type Role, roleOfPrincipal } from '../api/roles.ts';
-import type { RunLauncher } from '../api/routes.ts';
+import type { RunLauncher } from '../api/route.ts';
 import { ConfigError, requireEnv } from '../config/env.ts';
 import { e2Client, logger, runtime } from './runtime.ts';
 

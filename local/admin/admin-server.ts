@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type AppLogger, handleApiRequest, MAX_BODY_BYTES } from '../../lambdas/api/app.ts';
 import { errorBody, JSON_HEADERS, unauthorized } from '../../lambdas/api/http-error.ts';
 import { isRole, ROLES, type Role } from '../../lambdas/api/roles.ts';
-import type { ApiContext } from '../../lambdas/api/routes.ts';
+import type { ApiContext } from '../../lambdas/api/route.ts';
 
 export class AdminTokensError extends Error {
   override name = 'AdminTokensError';

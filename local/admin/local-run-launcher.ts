@@ -1,4 +1,4 @@
-import type { RunLauncher } from '../../lambdas/api/routes.ts';
+import type { RunLauncher } from '../../lambdas/api/route.ts';
 import { completeRun, type RunDeps, startRun } from '../../lambdas/collect/run-collection.ts';
 
 /** Backfills on a laptop: the run starts at once and continues in this process after the 202. */

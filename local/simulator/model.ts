@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one method per endpoint of the API reference, in its order, so the
+// simulator can be read side by side with ../shared/idrive-e2-reseller-api.txt.
 import { addDays, differenceInCalendarDays, parseISO } from 'date-fns';
 import {
   type ActivityLog,

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the whole HTTP surface (routing, auth, faults, quirks of the reference)
+// in one place, so every way the simulator answers differently from the model is visible together.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
