@@ -111,6 +111,7 @@ describe.runIf(run)('the deployed nightly state machine', () => {
 
     // Nothing any function did was refused by its policy, and the token was never logged.
     expect(aws.proxies.denied()).toEqual([]);
+    expect(aws.lambda.logs.size).toBeGreaterThanOrEqual(3);
     for (const [fn, lines] of aws.lambda.logs) expect(lines.join('\n'), fn).not.toContain(TOKEN);
   });
 

@@ -347,14 +347,19 @@ describe('authentication', () => {
       (r) => r.status === 403,
     ).length;
     let refusals = 0;
+    const reachedIdrive = new Set<string>();
     for (const route of routes) {
       expect(ROLES, route.id).toContain(route.role);
+      const allowedAnswers = new Set<string>();
       for (const role of ROLES) {
         const before = admin.env.sim.stats.requests;
         const r = await admin.call(route.method, concrete(route.path), { token: tokens[role] });
         if (roleAllows(role, route.role)) {
-          expect([401, 403], `${role} ${route.id}`).not.toContain(r.status);
+          // Past authentication and authorisation: the route's own answer, the same for every role allowed.
           expect(r.status, `${role} ${route.id}`).toBeLessThan(500);
+          expect(['unauthorized', 'forbidden'], `${role} ${route.id}`).not.toContain(r.json?.error?.code);
+          allowedAnswers.add(`${r.status} ${r.json?.error?.code ?? 'ok'}`);
+          if (admin.env.sim.stats.requests > before) reachedIdrive.add(route.id);
         } else {
           refusals++;
           expect(r.status, `${role} ${route.id}`).toBe(403);
@@ -363,7 +368,24 @@ describe('authentication', () => {
           expect(admin.env.sim.stats.requests, `${role} ${route.id} reached IDrive`).toBe(before);
         }
       }
+      expect([...allowedAnswers], `${route.id} answers alike for every allowed role`).toHaveLength(1);
     }
+    // Allowed calls really ran: each route that needs nothing beyond its path took the sample
+    // identifiers to IDrive; the others stopped at their own validation (a 400, nothing sent).
+    expect([...reachedIdrive].sort()).toEqual([
+      'accessKeys.list',
+      'cnames.list',
+      'regions.list',
+      'subusers.cancelInvite',
+      'subusers.disable',
+      'subusers.enable',
+      'subusers.list',
+      'subusers.update',
+      'userRegions.list',
+      'users.disable',
+      'users.enable',
+      'users.list',
+    ]);
     // Removals and access keys are admin-only (cancelling a pending invitation removes no data);
     // lifecycle changes need operator; reads are viewer's.
     expect(

@@ -17,6 +17,7 @@ describe('nightly catch-up', () => {
     expect(first.summary).toMatchObject({ from: '2026-10-16', to: '2026-10-19', status: 'succeeded' });
     const users = (await env.deps().e2.users.list()).filter((u) => u.is_signed_up);
     const profiles = new Map((await env.ledger.listProfiles()).map((p) => [p.email, p]));
+    expect(users.length).toBeGreaterThan(5);
     for (const u of users) expect(profiles.get(u.email)!.collectedThrough).toBe('2026-10-19');
 
     // Ten nights pass without a run; the next nightly picks up from each cursor.

@@ -30,7 +30,9 @@ describe('collection under failure', () => {
     const planned = daysBetween(request.from, request.to);
     // Days before an account existed are neither stored nor failed: there is nothing to collect.
     const createdDay = (email: string) => env.sim.model.users.get(email.toLowerCase())!.createdDay;
-    for (const outcome of first.outcomes.filter((o) => o.outcome !== 'skipped')) {
+    const attempted = first.outcomes.filter((o) => o.outcome !== 'skipped');
+    expect(attempted.length).toBeGreaterThan(10);
+    for (const outcome of attempted) {
       const stored = await env.ledger.storedDays(outcome.email, request.from, request.to);
       const failed = new Set(outcome.failures.map((f) => f.day));
       for (const day of planned.filter((d) => d >= createdDay(outcome.email)))
@@ -46,6 +48,7 @@ describe('collection under failure', () => {
     const second = await runCollection(env.deps(), request);
     expect(second.summary.status).toBe('succeeded');
     const users = (await env.deps().e2.users.list()).filter((u) => u.is_signed_up);
+    expect(users.length).toBeGreaterThan(10);
     for (const user of users)
       expect((await env.ledger.storedDays(user.email, request.from, request.to)).size).toBe(
         planned.filter((d) => d >= createdDay(user.email)).length,
@@ -117,6 +120,7 @@ describe('collection under failure', () => {
     const api = new E2Client({ apiUrl: url, token: TEST_TOKEN });
     const users = (await api.users.list()).filter((u) => u.is_signed_up);
     const days = daysBetween(from, to);
+    expect(users.length).toBeGreaterThan(10);
     for (const user of users) {
       const created = sim.model.users.get(user.email.toLowerCase())!.createdDay;
       expect((await env.ledger.storedDays(user.email, from, to)).size).toBe(

@@ -79,6 +79,7 @@ describe('collecting a month', () => {
   it('writes every activity record: each day file has exactly the sum of the API total_records', async () => {
     const e2 = env.deps().e2;
     const users = (await e2.users.list()).filter((u) => u.is_signed_up);
+    expect(users.length).toBeGreaterThan(5);
     for (const day of ['2026-10-01', '2026-10-17', '2026-10-31']) {
       let apiTotal = 0;
       for (const user of users)
