@@ -42,9 +42,30 @@ export type TransportOptions = {
   readonly random?: () => number;
   /** Called before each retry; counts feed metrics. Never receives the token. */
   readonly onRetry?: (event: { operation: string; attempt: number; delayMs: number; reason: string }) => void;
+  readonly traceAttempt?: AttemptTracer;
 };
 
 export type TransportStats = { requests: number; retries: number };
+
+/** What a tracer is told about one HTTP attempt: names and numbers only, never the token, body or email. */
+export type AttemptSpan = {
+  readonly operation: string;
+  readonly method: Operation<unknown, unknown>['method'];
+  /** Origin and path, e.g. `https://api.idrivee2.com/api/reseller/v1/usage_stats`. */
+  readonly url: string;
+  readonly attempt: number;
+};
+/** The outcome of one attempt as a tracer sees it. */
+export type AttemptReport = {
+  readonly ok: boolean;
+  readonly status: number | null;
+  readonly throttled: boolean;
+};
+/** Wraps each attempt (an X-Ray subsegment in Lambda); must call `run` exactly once and return its result. */
+export type AttemptTracer = <R extends { readonly report: AttemptReport }>(
+  span: AttemptSpan,
+  run: () => Promise<R>,
+) => Promise<R>;
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -70,6 +91,8 @@ export class E2Transport {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #onRetry: TransportOptions['onRetry'];
+  readonly #traceAttempt: AttemptTracer;
+  readonly #origin: string;
   readonly stats: TransportStats = { requests: 0, retries: 0 };
 
   constructor(config: E2Config, options: TransportOptions = {}) {
@@ -79,6 +102,8 @@ export class E2Transport {
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#onRetry = options.onRetry;
+    this.#traceAttempt = options.traceAttempt ?? ((_span, run) => run());
+    this.#origin = config.apiUrl;
     this.#pool = new Pool(config.apiUrl, {
       connections: options.maxConcurrency ?? 16,
       pipelining: 1,
@@ -97,7 +122,8 @@ export class E2Transport {
     const context: E2ErrorContext = { operation: op.name, email };
     const body = op.input ? JSON.stringify(validateInput(op, input, context)) : undefined;
     for (let attempt = 1; ; attempt++) {
-      const result = await this.#attempt(op, body, context);
+      const span = { operation: op.name, method: op.method, url: `${this.#origin}${op.path}`, attempt };
+      const result = await this.#traceAttempt(span, () => this.#attempt(op, body, context));
       if (result.ok) return parseOutput(op, result.json, result.status, context);
       const decision = shouldRetry(result.outcome, attempt, op.createsSomething, this.#retry, this.#random);
       if (!decision.retry) throw result.error;
@@ -117,8 +143,13 @@ export class E2Transport {
     body: string | undefined,
     context: E2ErrorContext,
   ): Promise<
-    | { ok: true; status: number; json: unknown }
-    | { ok: false; outcome: AttemptOutcome; error: E2ApiError | E2ResponseError | E2TransportError }
+    | { ok: true; status: number; json: unknown; report: AttemptReport }
+    | {
+        ok: false;
+        outcome: AttemptOutcome;
+        error: E2ApiError | E2ResponseError | E2TransportError;
+        report: AttemptReport;
+      }
   > {
     this.stats.requests++;
     let status: number;
@@ -141,11 +172,16 @@ export class E2Transport {
       retryAfter = Array.isArray(header) ? header[0] : header;
       text = await response.body.text();
     } catch (cause) {
-      return { ok: false, ...this.#networkFailure(cause, context) };
+      return {
+        ok: false,
+        ...this.#networkFailure(cause, context),
+        report: { ok: false, status: null, throttled: false },
+      };
     }
+    const report = { ok: status >= 200 && status < 300, status, throttled: status === 429 };
     if (status >= 200 && status < 300) {
       try {
-        return { ok: true, status, json: JSON.parse(text) };
+        return { ok: true, status, json: JSON.parse(text), report };
       } catch {
         const error = new E2ResponseError(context, {
           status,
@@ -153,7 +189,7 @@ export class E2Transport {
           reason: 'body is not valid JSON',
           malformedJson: true,
         });
-        return { ok: false, outcome: { kind: 'malformed-body' }, error };
+        return { ok: false, outcome: { kind: 'malformed-body' }, error, report: { ...report, ok: false } };
       }
     }
     const error = apiErrorFromBody(status, text, context, this.#token);
@@ -161,6 +197,7 @@ export class E2Transport {
       ok: false,
       outcome: { kind: 'http', status, retryAfterMs: parseRetryAfter(retryAfter, Date.now()) },
       error,
+      report,
     };
   }
 

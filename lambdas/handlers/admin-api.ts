@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
@@ -6,7 +7,8 @@ import { unauthorized } from '../api/http-error.ts';
 import { isRole, type Role, roleOfPrincipal } from '../api/roles.ts';
 import type { RunLauncher } from '../api/route.ts';
 import { ConfigError, requireEnv } from '../config/env.ts';
-import { e2Client, logger, runtime } from './runtime.ts';
+import { instrumented, logger, metrics } from './observability.ts';
+import { e2Client, runtime } from './runtime.ts';
 
 /** Backfills start the nightly state machine; the execution is named after the run. */
 class StepFunctionsLauncher implements RunLauncher {
@@ -45,13 +47,14 @@ let launcher: StepFunctionsLauncher | undefined;
 let roles: ReturnType<typeof principalRoles> | undefined;
 
 /** API Gateway HTTP API (IAM authorization) -> the admin routes. */
-export async function handler(
+async function adminApi(
   event: APIGatewayProxyEventV2WithIAMAuthorizer,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const requestId = event.requestContext.requestId;
   const principal = event.requestContext.authorizer?.iam?.userArn;
   // API Gateway enforces IAM on every route; refusing here too means a misconfigured route stays closed.
   if (!principal) {
+    metrics.addMetric('AdminRequests', MetricUnit.Count, 1);
     const refused = unauthorized(requestId);
     return {
       statusCode: refused.status,
@@ -97,6 +100,8 @@ export async function handler(
     },
     { error: (message, detail) => logger.error(message, detail) },
   );
+  metrics.addMetric('AdminRequests', MetricUnit.Count, 1);
+  if (response.status >= 500) metrics.addMetric('AdminServerErrors', MetricUnit.Count, 1);
   logger.info('admin request', {
     requestId,
     method: event.requestContext.http.method,
@@ -111,3 +116,5 @@ export async function handler(
     body: response.body,
   };
 }
+
+export const handler = instrumented('adminApi', adminApi);

@@ -5,7 +5,8 @@ import { InvoiceRefusedError } from '../billing/invoice-errors.ts';
 import { draftInvoices, issueInvoices } from '../billing/invoicing.ts';
 import { calendarMonth } from '../calendar/calendar-values.ts';
 import { intEnv } from '../config/env.ts';
-import { logger, metrics, runtime } from './runtime.ts';
+import { instrumented, logger, metrics } from './observability.ts';
+import { runtime } from './runtime.ts';
 
 const event = z
   .object({
@@ -19,7 +20,7 @@ const event = z
  * The monthly schedule: issues the previous month with the rate card stored in S3. Only what
  * changed is issued (credit notes and new invoices); a refusal fails loudly so the alarm fires.
  */
-export async function handler(input: unknown) {
+async function monthlyInvoices(input: unknown) {
   const parsed = event.parse(input ?? {});
   const rt = runtime();
   const month = parsed.month ?? format(subMonths(new Date(), 1), 'yyyy-MM');
@@ -39,6 +40,7 @@ export async function handler(input: unknown) {
       );
     if (parsed.draft) {
       const draft = await draftInvoices(deps, { month, rateCardText });
+      metrics.addMetric('InvoiceDraftsWritten', MetricUnit.Count, 1);
       logger.info('draft written', { month, draft: draft.draft, customers: draft.computation.lines.length });
       return { month, draft: draft.draft, invoicesKey: draft.files.invoices.key };
     }
@@ -52,25 +54,22 @@ export async function handler(input: unknown) {
       registerKey: result.register.register.key,
       documentsKey: result.files?.documents.key ?? null,
     };
+    metrics.addMetric('InvoicesIssued', MetricUnit.Count, summary.invoices);
+    metrics.addMetric('CreditNotesIssued', MetricUnit.Count, summary.creditNotes);
     logger.info('invoices issued', summary);
     return summary;
   } catch (error) {
+    // The failure itself is logged by `instrumented`; a refusal adds why and whom it concerns.
     if (error instanceof InvoiceRefusedError)
       logger.error('invoices refused', {
         month,
         reason: error.reason,
-        message: error.message,
         missingCustomers: error.missing.length,
-      });
-    else
-      logger.error('invoices failed', {
-        month,
-        name: (error as Error).name,
-        message: (error as Error).message,
       });
     // Refused or failed: the InvoicesRefused alarm fires, and the schedule's retries and DLQ apply.
     metrics.addMetric('InvoicesRefused', MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
     throw error;
   }
 }
+
+export const handler = instrumented('monthlyInvoices', monthlyInvoices);

@@ -15,7 +15,8 @@ import { isoDate } from '../e2/schemas.ts';
 import { E2UsageSource } from '../e2/usage-source.ts';
 import { STATUS_LOOKBACK_DAYS } from '../status/ledger-status.ts';
 import { missingUserDays } from '../status/missing-user-days.ts';
-import { e2Client, logger, metrics, runtime } from './runtime.ts';
+import { instrumented, logger, metrics } from './observability.ts';
+import { e2Client, runtime } from './runtime.ts';
 
 // The nightly state machine: listUsers -> Distributed Map of collectBatch over the users file -> finalize.
 
@@ -84,7 +85,7 @@ async function collectDeps(): Promise<RunDeps> {
 export const usersFileKey = (runId: string) => `runs/${runId}/users.json`;
 
 /** Opens the run, refreshes the directory, and writes the users file the Distributed Map reads. */
-export async function listUsers(event: unknown) {
+async function listUsersHandler(event: unknown) {
   const parsed = listUsersEvent.parse(event ?? {});
   const input = 'input' in parsed ? parsed.input : parsed;
   const executionArn = 'executionArn' in parsed ? parsed.executionArn : undefined;
@@ -97,6 +98,7 @@ export async function listUsers(event: unknown) {
   const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
   const items = users.map((u) => ({ ...u, collectedThrough: cursors.get(u.email) ?? null }));
   await rt.runsObjects().putText(usersFileKey(summary.runId), JSON.stringify(items), 'application/json');
+  metrics.addMetric('UsersListed', MetricUnit.Count, users.length);
   logger.info('run started', {
     runId: summary.runId,
     users: users.length,
@@ -107,7 +109,7 @@ export async function listUsers(event: unknown) {
 }
 
 /** Collects one batch of users; per-user failures are recorded, never thrown. */
-export async function collectBatch(event: unknown) {
+async function collectBatchHandler(event: unknown) {
   const input = collectBatchEvent.parse(event);
   const cursors = new Map(input.Items.map((u) => [u.email, u.collectedThrough]));
   const deps = await collectDeps();
@@ -130,12 +132,11 @@ export async function collectBatch(event: unknown) {
     MetricUnit.Count,
     outcomes.reduce((n, o) => n + o.activityRows, 0),
   );
-  metrics.publishStoredMetrics();
   return { runId: input.BatchInput.runId, users: outcomes.length, failedDays };
 }
 
 /** Writes the exports of every day the run touched and closes the run record. Holds no IDrive token. */
-export async function finalize(event: unknown) {
+async function finalizeHandler(event: unknown) {
   const input = finalizeEvent.parse(event);
   const rt = runtime();
   const summary = await rt.ledger.getRun(input.runId);
@@ -178,7 +179,6 @@ export async function finalize(event: unknown) {
     MetricUnit.Count,
     missing.filter((m) => m.day < windowStart).length,
   );
-  metrics.publishStoredMetrics();
   logger.info('run finished', {
     runId: finished.runId,
     status: finished.status,
@@ -187,3 +187,7 @@ export async function finalize(event: unknown) {
   });
   return { runId: finished.runId, status: finished.status, userDaysMissing: finished.userDaysFailed };
 }
+
+export const listUsers = instrumented('listUsers', listUsersHandler);
+export const collectBatch = instrumented('collectBatch', collectBatchHandler);
+export const finalize = instrumented('finalize', finalizeHandler);

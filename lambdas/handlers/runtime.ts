@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { defaultWindowSettings, type WindowSettings } from '../collect/window.ts';
 import { ConfigError, intEnv, requireEnv } from '../config/env.ts';
@@ -7,6 +5,7 @@ import { E2Client } from '../e2/client.ts';
 import { DEFAULT_E2_API_URL, validateE2Config } from '../e2/config.ts';
 import { type ScheduleSettings, scheduleSchema } from '../status/schedule.ts';
 import { openLedgerStores } from '../wiring/ledger-stores.ts';
+import { traceIdriveAttempt } from './observability.ts';
 
 /** `E2L_SCHEDULE`: when the stack runs the nightly and the monthly (JSON), or null when unset. */
 function scheduleFromEnv(env: NodeJS.ProcessEnv): ScheduleSettings | null {
@@ -25,10 +24,6 @@ function scheduleFromEnv(env: NodeJS.ProcessEnv): ScheduleSettings | null {
     );
   return parsed.data;
 }
-
-/** Structured JSON logs; events are never logged whole and the token never reaches a log line. */
-export const logger = new Logger({ serviceName: 'e2-ledger' });
-export const metrics = new Metrics({ namespace: 'E2Ledger', serviceName: 'e2-ledger' });
 
 /** Configuration read once per cold start; a missing variable fails with its name. */
 export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -107,5 +102,9 @@ async function buildE2(): Promise<E2Client> {
       'the IDrive e2 token secret has no string value; set it with aws secretsmanager put-secret-value',
     );
   const e2Config = validateE2Config({ apiUrl: config.apiUrl, token: secret.SecretString.trim() });
-  return new E2Client(e2Config, { maxConcurrency: config.concurrency, timeoutMs: 20_000 });
+  return new E2Client(e2Config, {
+    maxConcurrency: config.concurrency,
+    timeoutMs: 20_000,
+    traceAttempt: traceIdriveAttempt,
+  });
 }

@@ -127,6 +127,51 @@ describe.runIf(run)('the deployed admin API', () => {
   });
 });
 
+describe.runIf(run)('secrets through the deployed admin API', () => {
+  it('a created secret key reaches the admin once and no log line, trace or store', async () => {
+    const email = 'keys@customer.example';
+    expect(
+      (
+        await call('POST', '/users', assumed('Operator'), {
+          email,
+          password: 'secret-pass',
+          first_name: 'K',
+          quota_gb: 0,
+        })
+      ).status,
+    ).toBe(201);
+    const dn = (
+      await call('POST', `/users/${encodeURIComponent(email)}/regions`, assumed('Operator'), {
+        region: 'LDN',
+      })
+    ).json.storageDn as string;
+    const created = await call(
+      'POST',
+      `/users/${encodeURIComponent(email)}/regions/${encodeURIComponent(dn)}/access-keys`,
+      assumed('Admin'),
+      { name: 'backup', permissions: 1 },
+    );
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const secret = created.json.secretKey as string;
+    expect(secret.length).toBeGreaterThan(15);
+    await aws.lambda.tracesSettled();
+    // The key's invocation was traced (its segments arrived), so their absence of the secret means something.
+    const last = aws.lambda.invocations.filter((i) => i.function === aws.functions.admin).at(-1)!;
+    expect(aws.lambda.spans().filter((t) => t.trace_id === last.traceId).length).toBeGreaterThan(1);
+    for (const [fn, lines] of aws.lambda.logs) {
+      expect(lines.join('\n'), fn).not.toContain(secret);
+      expect(lines.join('\n'), fn).not.toContain(TOKEN);
+    }
+    for (const t of aws.lambda.traces) {
+      expect(t.raw).not.toContain(secret);
+      expect(t.raw).not.toContain(TOKEN);
+    }
+    const records = await ledger.auditRecords(format(now, 'yyyy-MM-dd'), format(now, 'yyyy-MM-dd'));
+    expect(records.some((r) => r.action === 'accessKeys.create')).toBe(true);
+    expect(JSON.stringify(records)).not.toContain(secret);
+  });
+});
+
 describe.runIf(run)('the deployed monthly invoices', () => {
   it('invoices the backfilled month with the rate card the operator uploaded', async () => {
     const card = readFileSync(new URL('../../local/rate-card.example.json', import.meta.url), 'utf8');

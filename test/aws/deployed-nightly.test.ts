@@ -24,10 +24,11 @@ const run = requireEmulators('the deployed nightly');
 let sim: E2Simulator;
 let aws: Deployment;
 let ledger: LedgerStore;
+let url: string;
 
 beforeAll(async () => {
   sim = new E2Simulator({ seed: 23, users: USERS, token: TOKEN, today });
-  const url = await sim.start(0);
+  url = await sim.start(0);
   aws = await deployLedger({
     e2ApiUrl: url,
     apiToken: TOKEN,
@@ -113,6 +114,26 @@ describe.runIf(run)('the deployed nightly state machine', () => {
     expect(aws.proxies.denied()).toEqual([]);
     expect(aws.lambda.logs.size).toBeGreaterThanOrEqual(3);
     for (const [fn, lines] of aws.lambda.logs) expect(lines.join('\n'), fn).not.toContain(TOKEN);
+
+    // X-Ray, as the functions sent it to the daemon address: each handler a subsegment of its
+    // invocation's trace, each IDrive attempt a remote subsegment with its operation, URL and status,
+    // the AWS calls traced too, and no token or response body anywhere.
+    await aws.lambda.tracesSettled();
+    const spans = aws.lambda.spans();
+    const idrive = spans.filter((s) => s.name.startsWith('IDrive '));
+    const operations = new Set(idrive.map((s) => s.annotations?.idrive_operation));
+    expect([...operations]).toEqual(
+      expect.arrayContaining(['users.activity', 'users.list', 'users.usageStats']),
+    );
+    for (const s of idrive.slice(0, 50)) {
+      expect(s.namespace).toBe('remote');
+      expect(s.http?.request?.url).toMatch(new RegExp(`^${url.replace(/[.]/g, '\\.')}/api/reseller/v1/`));
+      expect(s.http?.response?.status).toBe(200);
+    }
+    expect(idrive.length).toBeGreaterThan(50);
+    expect(spans.some((s) => s.name === '## index.collectBatch')).toBe(true);
+    expect(spans.some((s) => s.namespace === 'remote' && !s.name.startsWith('IDrive '))).toBe(true);
+    for (const t of aws.lambda.traces) expect(t.raw).not.toContain(TOKEN);
   });
 
   it('tolerates one failed batch in ten, records its user-days as failed, and the next night collects them', async () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2Simulator } from '../../local/simulator/server.ts';
 import { type LocalStores, startLocalStores } from '../../local/stores/local-stores.ts';
@@ -88,6 +89,28 @@ afterAll(async () => {
   await sim.stop();
 });
 
+/** A Lambda context as the runtime passes it (the handlers log its request id and function name). */
+let invocations = 0;
+function lambdaContext(): Context {
+  const requestId = `00000000-0000-4000-8000-${String(++invocations).padStart(12, '0')}`;
+  return {
+    awsRequestId: requestId,
+    functionName: 'e2-ledger-test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:e2-ledger-test',
+    memoryLimitInMB: '512',
+    logGroupName: '/aws/lambda/e2-ledger-test',
+    logStreamName: 'test',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+const invoke = <E, R>(handler: (event: E, context: Context) => Promise<R>, event: E) =>
+  handler(event, lambdaContext());
+
 const lastMonth = () => {
   const d = new Date();
   const first = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
@@ -102,20 +125,20 @@ const lastMonth = () => {
 describe('the nightly state machine, step by step', () => {
   it('lists users into a users file, collects it in batches, and finalizes the run and its exports', async () => {
     const { from, to } = lastMonth();
-    const listed = await nightly.listUsers({ request: { kind: 'backfill', from, to } });
+    const listed = await invoke(nightly.listUsers, { request: { kind: 'backfill', from, to } });
     expect(listed.users).toBe(12);
     const rt = runtime.runtime();
     const items = JSON.parse((await rt.runsObjects().getText(listed.usersKey))!) as { email: string }[];
     expect(items).toHaveLength(12);
     // The Distributed Map's ItemBatcher: batches of 5 with the shared batch input.
     for (let i = 0; i < items.length; i += 5) {
-      const result = await nightly.collectBatch({
+      const result = await invoke(nightly.collectBatch, {
         Items: items.slice(i, i + 5),
         BatchInput: { runId: listed.runId, request: listed.request },
       });
       expect(result.failedDays).toBe(0);
     }
-    const finished = await nightly.finalize({ runId: listed.runId, request: listed.request });
+    const finished = await invoke(nightly.finalize, { runId: listed.runId, request: listed.request });
     expect(finished).toMatchObject({ runId: listed.runId, status: 'succeeded', userDaysMissing: 0 });
     const run = await rt.ledger.getRun(listed.runId);
     expect(run!.apiRequests).toBeGreaterThan(0);
@@ -133,7 +156,7 @@ describe('the nightly state machine, step by step', () => {
   });
 
   it('rejects a malformed batch event naming the field', async () => {
-    await expect(nightly.collectBatch({ Items: [], BatchInput: { runId: 'x' } })).rejects.toThrow(
+    await expect(invoke(nightly.collectBatch, { Items: [], BatchInput: { runId: 'x' } })).rejects.toThrow(
       /Items|runId/,
     );
   });
@@ -143,7 +166,7 @@ describe('the monthly invoices handler', () => {
   it('drafts a month with the rate card from S3, refuses a month still open, and says where a missing card should go', async () => {
     const rt = runtime.runtime();
     const { month } = lastMonth();
-    await expect(monthly.handler({ month })).rejects.toThrow(
+    await expect(invoke(monthly.handler, { month })).rejects.toThrow(
       /no rate card at s3:\/\/e2-ledger-reports\/config\/rate-card.json/,
     );
     await rt.objects.putText(
@@ -151,11 +174,64 @@ describe('the monthly invoices handler', () => {
       readFileSync(new URL('../../local/rate-card.example.json', import.meta.url), 'utf8'),
       'application/json',
     );
-    const result = (await monthly.handler({ month, draft: true })) as { draft: number; invoicesKey: string };
+    const result = (await invoke(monthly.handler, { month, draft: true })) as {
+      draft: number;
+      invoicesKey: string;
+    };
     expect(result).toMatchObject({ month, draft: 1 });
     expect(await rt.objects.getText(result.invoicesKey)).toContain('DRAFT');
     const thisMonth = new Date().toISOString().slice(0, 7);
-    await expect(monthly.handler({ month: thisMonth })).rejects.toMatchObject({ reason: 'month_open' });
+    await expect(invoke(monthly.handler, { month: thisMonth })).rejects.toMatchObject({
+      reason: 'month_open',
+    });
+  });
+});
+
+describe('every handler is instrumented', () => {
+  /** What the function wrote while `work` ran: Powertools writes JSON log lines and EMF to stdout and stderr. */
+  async function outputOf(work: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const lines: string[] = [];
+    const streams = [process.stdout, process.stderr] as const;
+    const writes = streams.map((stream) => stream.write.bind(stream));
+    streams.forEach((stream, i) => {
+      stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        lines.push(...String(chunk).split('\n'));
+        return writes[i]!(chunk, ...rest);
+      }) as typeof stream.write;
+    });
+    try {
+      await work().catch(() => undefined);
+    } finally {
+      streams.forEach((stream, i) => {
+        stream.write = writes[i]!;
+      });
+    }
+    return lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  it('a handler that throws still publishes its metrics and logs the failure with the request id, not the event', async () => {
+    const context = lambdaContext();
+    const out = await outputOf(() =>
+      monthly.handler({ month: new Date().toISOString().slice(0, 7), draft: false }, context),
+    );
+    const failure = out.find((l) => l.message === 'monthlyInvoices failed');
+    expect(failure).toMatchObject({
+      level: 'ERROR',
+      function_request_id: context.awsRequestId,
+      errorName: 'InvoiceRefusedError',
+    });
+    const emf = out.find((l) => l._aws !== undefined);
+    expect(emf).toMatchObject({ InvoicesRefused: 1, HandlerFailures: 1, service: 'e2-ledger' });
+    expect(JSON.stringify(out)).not.toContain(TOKEN);
+  });
+
+  it('a malformed event fails by name and message, counted, with nothing of the event logged', async () => {
+    const out = await outputOf(() =>
+      nightly.collectBatch({ Items: [{ email: 'leak@x.example' }], BatchInput: {} }, lambdaContext()),
+    );
+    expect(out.find((l) => l.message === 'collectBatch failed')).toMatchObject({ errorName: 'ZodError' });
+    expect(out.find((l) => l._aws !== undefined)).toMatchObject({ HandlerFailures: 1 });
+    expect(JSON.stringify(out)).not.toContain('leak@x.example');
   });
 });
 
@@ -175,15 +251,16 @@ describe('the admin API handler', () => {
     }) as never;
 
   it('refuses an event without an authenticated IAM principal', async () => {
-    const response = await admin.handler(event('GET', '/users'));
+    const response = await invoke(admin.handler, event('GET', '/users'));
     expect(response.statusCode).toBe(401);
   });
 
   it('serves routes for an IAM principal and audits changes under its ARN', async () => {
     const arn = 'arn:aws:iam::123456789012:user/alice';
-    const users = await admin.handler(event('GET', '/users', arn));
+    const users = await invoke(admin.handler, event('GET', '/users', arn));
     expect(users.statusCode).toBe(200);
-    const created = await admin.handler(
+    const created = await invoke(
+      admin.handler,
       event('POST', '/users', arn, {
         email: 'lambda@customer.example',
         password: 'secret-pass',

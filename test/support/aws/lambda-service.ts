@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -39,6 +40,8 @@ export type Invocation = {
   readonly ms: number;
   readonly coldStart: boolean;
   readonly error: FunctionError | null;
+  /** The X-Ray trace id the invocation ran under (`1-…`), when it ran in an execution environment. */
+  readonly traceId?: string;
 };
 
 /** A fault to inject: return an error to fail this invocation as a crashed function would. */
@@ -49,6 +52,23 @@ export type FaultInjector = (
 ) => FunctionError | null;
 
 type Worker = { child: ChildProcess; busy: boolean; ready: Promise<void> };
+
+/** A segment or subsegment as the X-Ray SDK sends it to the daemon (the fields the tests read). */
+export type XraySegment = {
+  readonly name: string;
+  readonly id: string;
+  readonly trace_id: string;
+  readonly parent_id?: string;
+  readonly namespace?: string;
+  readonly annotations?: Record<string, unknown>;
+  readonly http?: { request?: { method?: string; url?: string }; response?: { status?: number } };
+  readonly error?: boolean;
+  readonly fault?: boolean;
+  readonly throttle?: boolean;
+  readonly subsegments?: readonly XraySegment[];
+  /** The datagram as received, for checks that nothing secret was recorded. */
+  readonly raw: string;
+};
 
 const WORKER = join(import.meta.dirname, 'lambda-worker.mjs');
 
@@ -63,7 +83,10 @@ export class LambdaService {
   readonly #callers = new Map<string, readonly PolicyStatement[]>();
   readonly #attempts = new Map<string, number>();
   #server: Server | undefined;
+  #xray: Socket | undefined;
   endpoint = '';
+  /** What the functions' X-Ray SDK sent to the daemon address (UDP), one entry per datagram. */
+  readonly traces: XraySegment[] = [];
 
   register(spec: FunctionSpec) {
     this.#functions.set(spec.name, spec);
@@ -83,10 +106,44 @@ export class LambdaService {
     this.#server = createServer((req, res) => void this.#handle(req, res));
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', () => resolve()));
     this.endpoint = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    // The X-Ray daemon's side of the protocol: `{"format":"json","version":1}\n<segment JSON>` per datagram.
+    this.#xray = createSocket('udp4');
+    this.#xray.on('message', (message) => {
+      const raw = message.toString('utf8');
+      const body = raw.slice(raw.indexOf('\n') + 1);
+      try {
+        this.traces.push({ ...(JSON.parse(body) as Omit<XraySegment, 'raw'>), raw });
+      } catch {
+        this.traces.push({ name: '(unparsable datagram)', id: '', trace_id: '', raw });
+      }
+    });
+    await new Promise<void>((resolve) => this.#xray!.bind(0, '127.0.0.1', () => resolve()));
+  }
+
+  /** Waits until no datagram has arrived for `quietMs` (the SDK sends after the handler returns). */
+  async tracesSettled(quietMs = 200, maxMs = 5_000): Promise<void> {
+    const until = Date.now() + maxMs;
+    let seen = -1;
+    while (seen !== this.traces.length && Date.now() < until) {
+      seen = this.traces.length;
+      await new Promise((r) => setTimeout(r, quietMs));
+    }
+  }
+
+  /** Every segment and subsegment received, flattened (subsegments may arrive nested or streamed). */
+  spans(): XraySegment[] {
+    const out: XraySegment[] = [];
+    const walk = (s: XraySegment) => {
+      out.push(s);
+      for (const child of s.subsegments ?? []) walk({ ...child, raw: s.raw });
+    };
+    for (const t of this.traces) walk(t);
+    return out;
   }
 
   async stop() {
     for (const workers of this.#workers.values()) for (const w of workers) w.child.kill('SIGKILL');
+    this.#xray?.close();
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
@@ -184,8 +241,10 @@ export class LambdaService {
     worker.busy = true;
     try {
       await worker.ready;
-      const outcome = await this.#send(spec, worker, event);
+      const traceId = `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+      const outcome = await this.#send(spec, worker, event, traceId);
       this.invocations.push({
+        traceId,
         function: spec.logicalId,
         event,
         startedAt,
@@ -210,6 +269,13 @@ export class LambdaService {
         ...spec.environment,
         AWS_LAMBDA_FUNCTION_NAME: spec.name,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+        // As the Node.js runtime sets them with active tracing: the SDK runs in Lambda mode and
+        // streams each closed subsegment to the daemon address.
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        _HANDLER: `index.${spec.exportName}`,
+        LAMBDA_TASK_ROOT: spec.assetDir,
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(this.#xray!.address() as AddressInfo).port}`,
+        AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
         E2L_TEST_FUNCTION_ARN: arns.lambda(spec.name),
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -233,6 +299,7 @@ export class LambdaService {
     spec: FunctionSpec,
     worker: Worker,
     event: unknown,
+    traceId: string,
   ): Promise<{ result: unknown; error: FunctionError | null }> {
     const id = randomUUID();
     const deadline = Date.now() + spec.timeoutSeconds * 1000;
@@ -269,7 +336,8 @@ export class LambdaService {
       };
       worker.child.on('message', onMessage);
       worker.child.once('exit', onExit);
-      worker.child.send({ id, event, deadline, requestId: id });
+      const header = `Root=${traceId};Parent=${randomBytes(8).toString('hex')};Sampled=1`;
+      worker.child.send({ id, event, deadline, requestId: id, traceId: header });
     });
   }
 }

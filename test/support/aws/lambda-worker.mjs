@@ -20,8 +20,10 @@ try {
   importError = { errorType: 'Runtime.ImportModuleError', errorMessage: String(error?.message ?? error) };
 }
 
-process.on('message', async ({ id, event, deadline, requestId }) => {
+process.on('message', async ({ id, event, deadline, requestId, traceId }) => {
   if (importError) return process.send({ id, ok: false, error: importError });
+  // The runtime sets the invocation's trace header in the environment before calling the handler.
+  process.env._X_AMZN_TRACE_ID = traceId;
   const context = {
     awsRequestId: requestId,
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
