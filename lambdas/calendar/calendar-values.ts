@@ -26,9 +26,13 @@ export const calendarDay = z
   .refine(isCalendarDay, { message: 'is not a day of the calendar', abort: true })
   .refine((d) => d >= EARLIEST_DAY && d <= LATEST_DAY, `must be from ${EARLIEST_DAY} to ${LATEST_DAY}`);
 
+/** The shape of a month, YYYY-MM: for decoding stored items, which may predate today's input bounds. */
+export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** A month given as input: its shape and the supported years. */
 export const calendarMonth = z
   .string()
-  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM')
+  .regex(MONTH_PATTERN, 'must be a month as YYYY-MM')
   .refine(
     (m) => m >= EARLIEST_DAY.slice(0, 7) && m <= LATEST_DAY.slice(0, 7),
     `must be from ${EARLIEST_DAY.slice(0, 7)} to ${LATEST_DAY.slice(0, 7)}`,

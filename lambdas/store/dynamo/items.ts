@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarMonth } from '../../calendar/calendar-values.ts';
+import { MONTH_PATTERN } from '../../calendar/calendar-values.ts';
 import type { DraftRecord, InvoiceDocument, IssueRecord } from '../../ledger/invoice-documents.ts';
 import type {
   AuditRecord,
@@ -111,7 +111,7 @@ const digits = z.string().regex(/^\d+(\.\d+)?$/);
 export const invoiceDocumentSchema: z.ZodType<InvoiceDocument> = z.object({
   number: z.string().min(1),
   type: z.enum(['invoice', 'credit_note']),
-  month: calendarMonth,
+  month: z.string().regex(MONTH_PATTERN),
   email: z.string().min(1),
   firstName: z.string().nullable(),
   lastName: z.string().nullable(),
