@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { CostCardError } from '../lambdas/billing/cost-card.ts';
 import { RateCardError } from '../lambdas/billing/rate-card.ts';
 import { ConfigError } from '../lambdas/config/env.ts';
 import { E2ConfigError } from '../lambdas/e2/config.ts';
@@ -7,6 +8,7 @@ import { DataDirInUseError } from '../local/stores/data-dir-lock.ts';
 import { registerCollect } from './commands/collect.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerInvoice } from './commands/invoice.ts';
+import { registerMargin } from './commands/margin.ts';
 import { UsageError } from './commands/options.ts';
 import { registerReports } from './commands/reports.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -29,6 +31,7 @@ const program = new Command()
 registerDemo(program);
 registerCollect(program);
 registerInvoice(program);
+registerMargin(program);
 registerReports(program);
 registerRuns(program);
 registerStatus(program);
@@ -39,6 +42,7 @@ registerSim(program);
 const USAGE_ERRORS = [
   UsageError,
   RateCardError,
+  CostCardError,
   ConfigError,
   E2ConfigError,
   AdminTokensError,

@@ -11,7 +11,7 @@ import { E2Simulator } from '../../local/simulator/server.ts';
 import { dataDirHolder } from '../../local/stores/data-dir-lock.ts';
 import { printRun, runWithProgress } from './collect.ts';
 import { openLocalStores } from './context.ts';
-import { DEFAULT_GRACE_DAYS, invoicingDeps, printDraft, printIssue, readRateCardFile } from './invoice.ts';
+import { DEFAULT_GRACE_DAYS, invoicingDeps, printDraft, printIssue, readCardFile } from './invoice.ts';
 import { positiveInt, UsageError } from './options.ts';
 
 const RATE_CARD = new URL('../../local/rate-card.example.json', import.meta.url).pathname;
@@ -92,7 +92,7 @@ export function registerDemo(program: Command) {
         say(`  runs:             npx e2-ledger runs --data-dir ${opts.dataDir}`);
         // Issue every month that is closed (plus its grace days); draft the ones still open.
         const deps = invoicingDeps(stores, { principal: 'demo' });
-        const card = readRateCardFile(RATE_CARD);
+        const card = readCardFile(RATE_CARD);
         for (
           let month = from.slice(0, 7);
           month <= to.slice(0, 7);

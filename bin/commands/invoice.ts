@@ -14,15 +14,16 @@ import { type Currency, Dec, formatMoney } from '../../lambdas/billing/money.ts'
 import { netByCustomer } from '../../lambdas/reports/invoice-files.ts';
 import type { Stores } from './context.ts';
 import { DEFAULT_DATA_DIR, openStores } from './context.ts';
-import { month, nonNegativeInt } from './options.ts';
+import { month, nonNegativeInt, UsageError } from './options.ts';
 import { outputTable } from './table.ts';
 
-export function readRateCardFile(path: string): string {
+/** A card file's text (rate card, cost card); an unreadable path is bad input (exit 2). */
+export function readCardFile(path: string, what = 'rate card'): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(
-      `cannot read rate card ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
 }
@@ -164,7 +165,7 @@ Exit status: 0 done, 1 refused for the data (nothing collected, missing user-day
       }) => {
         if (!opts.month || !opts.rates)
           invoice.error("error: required options '--month <month>' and '--rates <file>'", { exitCode: 2 });
-        const rateCardText = readRateCardFile(opts.rates!);
+        const rateCardText = readCardFile(opts.rates!);
         const stores = await openStores(opts.dataDir);
         try {
           const deps = invoicingDeps(stores, { graceDays: opts.graceDays });

@@ -50,6 +50,17 @@ export function month(name: string) {
   };
 }
 
+/** A non-negative amount of money as written on a bill: digits, at most one point, no sign or grouping. */
+export function amount(name: string) {
+  return (value: string): string => {
+    if (!/^\d{1,15}(\.\d{1,6})?$/.test(value))
+      throw new InvalidArgumentError(
+        `${name} must be an amount such as 1234.56 (no currency sign or thousands separator), got "${value}"`,
+      );
+    return value;
+  };
+}
+
 /** Bad usage or input (a flag, a file, a directory): exit status 2, a one-line reason, nothing done. */
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { parseJsonCard } from './json-card.ts';
 import { type Currency, Dec, MINOR_UNITS } from './money.ts';
 import { DEFAULT_NUMBERING, numberingSchema } from './numbering.ts';
 
@@ -7,12 +7,14 @@ import { DEFAULT_NUMBERING, numberingSchema } from './numbering.ts';
 export const UNIT_BYTES = { GB: 10n ** 9n, TB: 10n ** 12n, GiB: 2n ** 30n, TiB: 2n ** 40n } as const;
 export type ByteUnit = keyof typeof UNIT_BYTES;
 
-const decimalString = z
+/** A non-negative decimal written as a string (`"4.50"`): prices never pass through a binary float. */
+export const decimalString = z
   .string()
   .regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string such as "4.50"')
   .max(40, 'is too long');
 const fraction = decimalString.refine((v) => new Dec(v).lte(1), 'must be at most 1');
-const unit = z.enum(['GB', 'TB', 'GiB', 'TiB']);
+export const unit = z.enum(['GB', 'TB', 'GiB', 'TiB']);
+export const currencySchema = z.enum(Object.keys(MINOR_UNITS) as [Currency, ...Currency[]]);
 
 const tier = z.object({ upTo: decimalString.nullable(), unitPrice: decimalString }).strict();
 
@@ -74,7 +76,7 @@ const override = z
 
 export const rateCardSchema = z
   .object({
-    currency: z.enum(Object.keys(MINOR_UNITS) as [Currency, ...Currency[]]),
+    currency: currencySchema,
     ...pricing,
     overrides: z
       .record(z.string().regex(/^[^\s@]+@[^\s@]+$/, 'keys must be customer emails'), override)
@@ -93,18 +95,7 @@ export class RateCardError extends Error {
 
 /** Parses rate card JSON text; errors name the field (`storage.tiers.2.upTo: ...`). */
 export function parseRateCard(text: string): { card: RateCard; sha256: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new RateCardError(`rate card is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = rateCardSchema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new RateCardError(`rate card is invalid: ${issues.join('; ')}`);
-  }
-  return { card: parsed.data, sha256: createHash('sha256').update(text).digest('hex') };
+  return parseJsonCard(text, rateCardSchema, 'rate card', (message) => new RateCardError(message));
 }
 
 /** The terms that apply to one customer: the card, with that customer's override laid over it. */

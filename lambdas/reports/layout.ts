@@ -61,6 +61,10 @@ export const invoiceKeys = {
     `invoices/${month}/drafts/d${draft}/draft-summary-${month}.csv`,
   draftManifest: (month: string, draft: number) =>
     `invoices/${month}/drafts/d${draft}/draft-manifest-${month}.json`,
+  /** Margins against the wholesale cost card: rewritten when recomputed (not a billing document). */
+  margin: (month: string) => `invoices/${month}/margin-${month}.csv`,
+  marginSummary: (month: string) => `invoices/${month}/margin-summary-${month}.csv`,
+  marginManifest: (month: string) => `invoices/${month}/margin-${month}.manifest.json`,
 } as const;
 
 /** Finance reconciles against these names and this order; new columns go after `complete`. */
@@ -137,3 +141,28 @@ export const SUMMARY_COLUMNS = [
   'tax',
   'total',
 ] as const;
+
+/** Per customer margin; these ten first, in this order (finance formulas refer to them), then the rest. */
+export const MARGIN_COLUMNS = [
+  'email',
+  'revenue',
+  'storage_cost',
+  'deleted_storage_cost',
+  'user_fee_cost',
+  'egress_cost',
+  'total_cost',
+  'margin',
+  'margin_pct',
+  'negative_margin',
+  'currency',
+  'storage_quantity',
+  'storage_unit',
+  'deleted_bytes_estimate',
+  'early_deleted_bytes_estimate',
+  'deleted_storage_quantity',
+  'downloaded_bytes',
+  'excess_egress_bytes',
+] as const;
+
+/** The margin summary: one `item,value` pair per line, so it reads as a list in a spreadsheet. */
+export const MARGIN_SUMMARY_COLUMNS = ['item', 'value', 'note'] as const;
