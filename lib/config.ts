@@ -58,6 +58,8 @@ export const deploymentConfigSchema = z
       .default({}),
     /** Rate card key in the reports bucket, read by the monthly invoice run. */
     rateCardKey: z.string().min(1).default('config/rate-card.json'),
+    /** The wholesale cost card; when present, the monthly run writes the month's margins too. */
+    costCardKey: z.string().min(1).default('config/cost-card.json'),
     e2ApiUrl: apiUrlSchema.default(DEFAULT_E2_API_URL),
     /** Admin API throttling. */
     apiRateLimit: z.number().int().min(1).default(20),

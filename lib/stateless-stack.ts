@@ -41,6 +41,7 @@ export class StatelessStack extends Stack {
       E2L_MAX_RUN_DAYS: String(config.maxRunDays),
       E2L_INVOICE_GRACE_DAYS: String(config.invoiceGraceDays),
       E2L_RATE_CARD_KEY: config.rateCardKey,
+      E2L_COST_CARD_KEY: config.costCardKey,
       E2L_SCHEDULE: JSON.stringify({
         timezone: config.timezone,
         nightly: { hour: Number(config.nightlyCron.hour), minute: Number(config.nightlyCron.minute) },

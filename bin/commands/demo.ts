@@ -2,10 +2,14 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { addMonths, format, parseISO } from 'date-fns';
+import { parseCostCard } from '../../lambdas/billing/cost-card.ts';
 import { draftInvoices, issuableFrom, issueInvoices } from '../../lambdas/billing/invoicing.ts';
+import { computeMargins } from '../../lambdas/billing/margin.ts';
+import { formatMoney } from '../../lambdas/billing/money.ts';
 import { monthDays } from '../../lambdas/billing/month-invoices.ts';
 import { minusDays, utcToday } from '../../lambdas/calendar/days.ts';
 import { E2Client } from '../../lambdas/e2/client.ts';
+import { writeMarginFiles } from '../../lambdas/reports/margin-files.ts';
 import { defaultHistoryStart } from '../../local/simulator/dataset.ts';
 import { E2Simulator } from '../../local/simulator/server.ts';
 import { dataDirHolder } from '../../local/stores/data-dir-lock.ts';
@@ -15,6 +19,7 @@ import { DEFAULT_GRACE_DAYS, invoicingDeps, printDraft, printIssue, readCardFile
 import { positiveInt, UsageError } from './options.ts';
 
 const RATE_CARD = new URL('../../local/rate-card.example.json', import.meta.url).pathname;
+const COST_CARD = new URL('../../local/cost-card.example.json', import.meta.url).pathname;
 /** Written into every directory the demo creates: the only kind it will ever delete. */
 export const DEMO_MARKER = '.e2-ledger-demo';
 
@@ -104,6 +109,17 @@ export function registerDemo(program: Command) {
             if (!opts.json) printIssue(issued, 5);
             say(
               `  download it: npx e2-ledger reports download --month ${month} --out reports-out --data-dir ${opts.dataDir}`,
+            );
+            const costs = parseCostCard(readCardFile(COST_CARD, 'cost card'));
+            const margins = await computeMargins(stores.ledger, month, costs.card);
+            const files = await writeMarginFiles(stores.objects, margins, {
+              costCardSha256: costs.sha256,
+              storageUnit: costs.card.storage.unit,
+              generatedAt: new Date().toISOString(),
+            });
+            const t = margins.totals;
+            say(
+              `  margin against local/cost-card.example.json (example figures): ${formatMoney(t.margin, margins.currency)} ${margins.currency} on revenue ${formatMoney(t.revenue, margins.currency)} (${t.marginPct?.toFixed(2) ?? '-'}%), ${t.negativeMarginCustomers} negative; ${files.margin.key}`,
             );
           } else {
             say(`\n${month} is still open for late data: a draft instead\n`);

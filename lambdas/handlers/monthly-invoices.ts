@@ -1,10 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { format, subMonths } from 'date-fns';
 import { z } from 'zod';
+import { CostCardError, parseCostCard } from '../billing/cost-card.ts';
 import { InvoiceRefusedError } from '../billing/invoice-errors.ts';
 import { draftInvoices, issueInvoices } from '../billing/invoicing.ts';
+import { computeMargins, MarginRefusedError } from '../billing/margin.ts';
 import { calendarMonth } from '../calendar/calendar-values.ts';
 import { intEnv } from '../config/env.ts';
+import { writeMarginFiles } from '../reports/margin-files.ts';
 import { instrumented, logger, metrics } from './observability.ts';
 import { runtime } from './runtime.ts';
 
@@ -57,7 +60,7 @@ async function monthlyInvoices(input: unknown) {
     metrics.addMetric('InvoicesIssued', MetricUnit.Count, summary.invoices);
     metrics.addMetric('CreditNotesIssued', MetricUnit.Count, summary.creditNotes);
     logger.info('invoices issued', summary);
-    return summary;
+    return { ...summary, marginKey: await writeMargin(month) };
   } catch (error) {
     // The failure itself is logged by `instrumented`; a refusal adds why and whom it concerns.
     if (error instanceof InvoiceRefusedError)
@@ -69,6 +72,42 @@ async function monthlyInvoices(input: unknown) {
     // Refused or failed: the InvoicesRefused alarm fires, and the schedule's retries and DLQ apply.
     metrics.addMetric('InvoicesRefused', MetricUnit.Count, 1);
     throw error;
+  }
+}
+
+/**
+ * The month's margins, when a cost card is uploaded. Invoices are issued by then, so a margin that
+ * cannot be computed is logged and counted (MarginNotWritten), never a failed invoice run.
+ */
+async function writeMargin(month: string): Promise<string | null> {
+  const rt = runtime();
+  const key = rt.config.costCardKey;
+  const text = await rt.objects.getText(key);
+  if (text === null) {
+    logger.info('no cost card: margins not written', { key });
+    return null;
+  }
+  try {
+    const { card, sha256 } = parseCostCard(text);
+    const report = await computeMargins(rt.ledger, month, card);
+    const files = await writeMarginFiles(rt.objects, report, {
+      costCardSha256: sha256,
+      storageUnit: card.storage.unit,
+      generatedAt: new Date().toISOString(),
+    });
+    metrics.addMetric('NegativeMarginCustomers', MetricUnit.Count, report.totals.negativeMarginCustomers);
+    logger.info('margins written', {
+      month,
+      key: files.margin.key,
+      customers: report.rows.length,
+      negativeMargins: report.totals.negativeMarginCustomers,
+    });
+    return files.margin.key;
+  } catch (error) {
+    if (!(error instanceof CostCardError || error instanceof MarginRefusedError)) throw error;
+    metrics.addMetric('MarginNotWritten', MetricUnit.Count, 1);
+    logger.warn('margins not written', { month, key, errorName: error.name, errorMessage: error.message });
+    return null;
   }
 }
 

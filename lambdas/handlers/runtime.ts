@@ -36,6 +36,7 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
     /** For S3-compatible endpoints (AWS_ENDPOINT_URL_S3) that need path-style URLs; never set in AWS. */
     s3PathStyle: env.E2L_S3_PATH_STYLE === 'true',
     rateCardKey: env.E2L_RATE_CARD_KEY?.trim() || 'config/rate-card.json',
+    costCardKey: env.E2L_COST_CARD_KEY?.trim() || 'config/cost-card.json',
     schedule: scheduleFromEnv(env),
     settings: {
       ...defaultWindowSettings,

@@ -47,7 +47,11 @@ export class MonthlyInvoicing extends Construct {
       },
     ]);
     grantObjects(fn, [
-      { bucket: data.reportsBucket, read: [config.rateCardKey, 'invoices/*'], write: ['invoices/*'] },
+      {
+        bucket: data.reportsBucket,
+        read: [config.rateCardKey, config.costCardKey, 'invoices/*'],
+        write: ['invoices/*'],
+      },
     ]);
   }
 }

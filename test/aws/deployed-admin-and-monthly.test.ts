@@ -191,9 +191,28 @@ describe.runIf(run)('the deployed monthly invoices', () => {
     };
     expect(issue).toBe(1);
     expect(customers).toBeGreaterThan(5);
-    // Issued again, nothing changes: no new issue, no document rewritten.
+    expect(result).toMatchObject({ marginKey: null }); // no cost card uploaded yet
+    // Issued again, nothing changes: no new issue, no document rewritten; with a cost card the margins are written.
+    const costs = readFileSync(new URL('../../local/cost-card.example.json', import.meta.url), 'utf8');
+    await aws.clients.s3.send(
+      new PutObjectCommand({ Bucket: aws.buckets.reports, Key: 'config/cost-card.json', Body: costs }),
+    );
     const again = await aws.lambda.invoke(aws.functions.monthly, { month });
-    expect(again.result).toMatchObject({ issue: null, invoices: 0, creditNotes: 0, unchanged: customers });
+    expect(again.result).toMatchObject({
+      issue: null,
+      invoices: 0,
+      creditNotes: 0,
+      unchanged: customers,
+      marginKey: `invoices/${month}/margin-${month}.csv`,
+    });
+    const margins = await (
+      await aws.clients.s3.send(
+        new GetObjectCommand({ Bucket: aws.buckets.reports, Key: `invoices/${month}/margin-${month}.csv` }),
+      )
+    ).Body!.transformToString();
+    expect(margins.split('\r\n')[0]).toMatch(/^\uFEFFemail,revenue,storage_cost,deleted_storage_cost,/);
+    expect(margins.split('\r\n').filter((l) => l.includes('@'))).toHaveLength(customers);
+    expect(aws.proxies.denied(aws.functions.monthly)).toEqual([]);
     const listed = await aws.clients.s3.send(
       new ListObjectsV2Command({ Bucket: aws.buckets.reports, Prefix: `invoices/${month}/` }),
     );

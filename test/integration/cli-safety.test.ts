@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +40,49 @@ describe('the demo never deletes data it did not make', () => {
     writeFileSync(join(dir, 'left-over'), 'x');
     expect((await spawnCli(['demo', '--users', '3', '--data-dir', dir]).done).end).toBe('exit 0');
     expect(existsSync(join(dir, 'left-over'))).toBe(false);
+  }, 120_000);
+});
+
+describe('margin from the command line', () => {
+  it('writes the month against the example cost card, and refuses bad input with exit 2 and nothing written', async () => {
+    const dir = join(root, 'margin');
+    expect((await spawnCli(['demo', '--users', '3', '--data-dir', dir]).done).end).toBe('exit 0');
+    const issued = readdirSync(join(dir, 's3/e2-ledger-reports/invoices')).filter((m) =>
+      existsSync(join(dir, 's3/e2-ledger-reports/invoices', m, `register-${m}.csv._S3rver_object`)),
+    );
+    expect(issued.length).toBeGreaterThan(0);
+    const month = issued[0]!;
+    const args = (...more: string[]) => ['margin', '--month', month, '--data-dir', dir, ...more];
+    const rates = ['--rates', 'local/rate-card.example.json'];
+    const badCard = join(root, 'bad-cost.json');
+    writeFileSync(badCard, JSON.stringify({ currency: 'USD', storage: { unit: 'PB', unitPrice: '1' } }));
+    const marginFile = join(
+      dir,
+      's3/e2-ledger-reports/invoices',
+      month,
+      `margin-${month}.csv._S3rver_object`,
+    );
+    rmSync(marginFile, { force: true });
+    for (const [extra, message] of [
+      [['--costs', badCard], /cost card is invalid: storage\.unit: .*minimumStorageDays/],
+      [['--costs', join(root, 'absent.json')], /cannot read cost card .*absent\.json: ENOENT/],
+      [
+        ['--costs', 'local/cost-card.example.json', '--provider-bill', '1,234.00'],
+        /--provider-bill must be an amount/,
+      ],
+      [[], /required options/],
+    ] as const) {
+      const r = await spawnCli(args(...rates, ...extra)).done;
+      expect(r.end, r.stderr).toBe('exit 2');
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(marginFile)).toBe(false);
+    }
+    const ok = await spawnCli(args(...rates, '--costs', 'local/cost-card.example.json', '--json')).done;
+    expect(ok.end, ok.stderr).toBe('exit 0');
+    const report = JSON.parse(ok.stdout) as { rows: { email: string }[]; files: string[] };
+    expect(report.rows.length).toBeGreaterThan(0);
+    expect(report.files).toContain(`invoices/${month}/margin-${month}.csv`);
+    expect(existsSync(marginFile)).toBe(true);
   }, 120_000);
 });
 
