@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { AlertSettingsError } from '../lambdas/alerts/settings.ts';
 import { CostCardError } from '../lambdas/billing/cost-card.ts';
 import { RateCardError } from '../lambdas/billing/rate-card.ts';
 import { ConfigError } from '../lambdas/config/env.ts';
 import { E2ConfigError } from '../lambdas/e2/config.ts';
 import { AdminTokensError } from '../local/admin/admin-server.ts';
 import { DataDirInUseError } from '../local/stores/data-dir-lock.ts';
+import { registerAlerts } from './commands/alerts.ts';
 import { registerCollect } from './commands/collect.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerInvoice } from './commands/invoice.ts';
@@ -35,6 +37,7 @@ registerMargin(program);
 registerReports(program);
 registerRuns(program);
 registerStatus(program);
+registerAlerts(program);
 registerServe(program);
 registerSim(program);
 
@@ -43,6 +46,7 @@ const USAGE_ERRORS = [
   UsageError,
   RateCardError,
   CostCardError,
+  AlertSettingsError,
   ConfigError,
   E2ConfigError,
   AdminTokensError,

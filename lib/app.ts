@@ -13,7 +13,8 @@ export function buildApp(app: App) {
     env,
     reportsInfrequentAccessDays: config.reportsInfrequentAccessDays,
     auditLock: { mode: config.auditLockMode, retentionDays: config.auditRetentionDays },
-    description: 'e2-ledger data: table, report, audit and run buckets, API token secret',
+    alertsEmail: config.alertsEmail,
+    description: 'e2-ledger data: table, report, audit and run buckets, API token secret, alerts topic',
   });
   const stateless = new StatelessStack(app, 'E2LedgerStateless', {
     env,
@@ -23,6 +24,7 @@ export function buildApp(app: App) {
     auditBucket: stateful.auditBucket,
     runsBucket: stateful.runsBucket,
     apiTokenSecret: stateful.apiTokenSecret,
+    alertsTopic: stateful.alertsTopic,
     description: 'e2-ledger functions, nightly state machine, schedules, admin API, alarms',
   });
   Validations.of(app).addPlugins(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertSettingsSchema, defaultAlertSettings } from '../lambdas/alerts/settings.ts';
 import { apiUrlSchema, DEFAULT_E2_API_URL } from '../lambdas/e2/config.ts';
 
 const hour = z.string().regex(/^([01]?\d|2[0-3])$/, 'must be an hour from 0 to 23');
@@ -61,6 +62,10 @@ export const deploymentConfigSchema = z
     /** The wholesale cost card; when present, the monthly run writes the month's margins too. */
     costCardKey: z.string().min(1).default('config/cost-card.json'),
     e2ApiUrl: apiUrlSchema.default(DEFAULT_E2_API_URL),
+    /** Thresholds of the nightly alerts (quota levels, disk drop share, stale days); each defaults. */
+    alerts: alertSettingsSchema.default(defaultAlertSettings),
+    /** Subscribed by email to the alerts topic (more subscribers can be added to the topic). */
+    alertsEmail: email.optional(),
     /** Admin API throttling. */
     apiRateLimit: z.number().int().min(1).default(20),
     apiBurstLimit: z.number().int().min(1).default(40),

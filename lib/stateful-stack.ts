@@ -1,7 +1,10 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { TABLE_KEYS } from '../lambdas/store/table.ts';
 import { secureBucket } from './constructs/secure-bucket.ts';
@@ -11,6 +14,8 @@ export type StatefulStackProps = StackProps & {
   readonly reportsInfrequentAccessDays: number;
   /** Object Lock on the audit bucket: mode and default retention. */
   readonly auditLock: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE'; readonly retentionDays: number };
+  /** Subscribed to the alerts topic by email when given (more subscribers can be added to the topic). */
+  readonly alertsEmail?: string | undefined;
 };
 
 /** Everything that holds money data or secrets: retained on stack deletion, encrypted, private. */
@@ -21,6 +26,8 @@ export class StatefulStack extends Stack {
   /** Working files of runs (the users file the Distributed Map reads, its results); they expire. */
   readonly runsBucket: s3.Bucket;
   readonly apiTokenSecret: secretsmanager.Secret;
+  /** Customer alerts (quota, disk drops, stale usage, missing days): its subscribers are state, so it lives here. */
+  readonly alertsTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -101,6 +108,21 @@ export class StatefulStack extends Stack {
         'The IDrive e2 API key is issued in the IDrive console; it is rotated there by the operator, not by a Lambda.',
     });
 
+    // Alert messages name customers: encrypted with the AWS-managed SNS key (publishers need no key grant).
+    this.alertsTopic = new sns.Topic(this, 'Alerts', {
+      displayName: 'e2-ledger alerts',
+      enforceSSL: true,
+      masterKey: kms.Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+    });
+    this.alertsTopic.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    if (props.alertsEmail)
+      this.alertsTopic.addSubscription(new subscriptions.EmailSubscription(props.alertsEmail));
+
+    new CfnOutput(this, 'AlertsTopicArn', {
+      value: this.alertsTopic.topicArn,
+      description:
+        'Customer alerts as JSON (quota 80/95/100%, disk drops, stale usage, missing days): subscribe email or HTTPS endpoints',
+    });
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
       description: 'The ledger table (snapshots, runs, invoice registry, admin audit records)',

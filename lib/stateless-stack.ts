@@ -42,6 +42,7 @@ export class StatelessStack extends Stack {
       E2L_INVOICE_GRACE_DAYS: String(config.invoiceGraceDays),
       E2L_RATE_CARD_KEY: config.rateCardKey,
       E2L_COST_CARD_KEY: config.costCardKey,
+      E2L_ALERTS: JSON.stringify(config.alerts),
       E2L_SCHEDULE: JSON.stringify({
         timezone: config.timezone,
         nightly: { hour: Number(config.nightlyCron.hour), minute: Number(config.nightlyCron.minute) },
@@ -120,6 +121,16 @@ export class StatelessStack extends Stack {
       'InvoicesRefused',
       Alarms.ledgerMetric(LEDGER_METRICS.invoicesRefused, Duration.hours(6)),
       'The monthly invoice run refused the month (nothing collected, missing user-days, or a bad rate card)',
+    );
+    this.alarms.add(
+      'AlertsNotSent',
+      Alarms.ledgerMetric(LEDGER_METRICS.alertEvaluationFailed),
+      'Customer alerts could not be evaluated or sent after a run (they are retried after the next run)',
+    );
+    this.alarms.add(
+      'MarginNotWritten',
+      Alarms.ledgerMetric(LEDGER_METRICS.marginNotWritten, Duration.hours(6)),
+      "The monthly run issued the invoices but could not write the margins (a bad cost card, or the month's data)",
     );
     this.alarms.add(
       'ScheduleDeadLetters',

@@ -11,7 +11,7 @@ import {
 import type { E2Client } from '../../lambdas/e2/client.ts';
 import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import type { Stores } from './context.ts';
-import { DEFAULT_DATA_DIR, isInteractive, openE2, openStores } from './context.ts';
+import { alertDeps, DEFAULT_DATA_DIR, isInteractive, openE2, openStores } from './context.ts';
 import { day, nonNegativeInt, positiveInt, UsageError } from './options.ts';
 import { outputTable } from './table.ts';
 
@@ -83,6 +83,7 @@ export async function runWithProgress(
         now: () => new Date(),
         concurrency: opts.concurrency,
         settings: { ...defaultWindowSettings, recollectDays: opts.recollectDays },
+        alerts: alertDeps(stores, opts.recollectDays),
         onProgress: ({ usersDone, usersTotal }) => {
           if (!bar) return;
           if (!started) {
@@ -105,7 +106,9 @@ export function printRun(result: RunResult, json: boolean | undefined, elapsedMs
     const failures = result.outcomes
       .filter((o) => o.failures.length > 0)
       .map((o) => ({ email: o.email, failures: o.failures }));
-    process.stdout.write(`${JSON.stringify({ summary: s, failures, elapsedMs }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ summary: s, failures, alerts: alertsJson(result), elapsedMs }, null, 2)}\n`,
+    );
     return;
   }
   const table = outputTable([
@@ -144,6 +147,39 @@ export function printRun(result: RunResult, json: boolean | undefined, elapsedMs
       process.stdout.write(`  ... and ${failed.length - 20} more users (e2-ledger runs --json)\n`);
   }
   if (s.error) process.stdout.write(`\n${s.error}\n`);
+  printAlerts(result);
+}
+
+/** The alerts after the run, as JSON (`collect --json`). */
+export function alertsJson(result: RunResult) {
+  const a = result.alerts;
+  if (!a) return null;
+  if (!a.evaluated) return { evaluated: false, day: a.day, reason: a.reason };
+  return {
+    evaluated: true,
+    day: a.day,
+    transitions: a.transitions,
+    firing: a.firing.map(({ pending: _p, ...s }) => s),
+    file: a.file.key,
+    notifyError: a.notifyError,
+  };
+}
+
+function printAlerts(result: RunResult) {
+  const a = result.alerts;
+  if (!a) return;
+  const w = (line: string) => process.stdout.write(`${line}\n`);
+  if (!a.evaluated) {
+    w(`\nalerts not evaluated for ${a.day}: ${a.reason}`);
+    return;
+  }
+  const fired = a.transitions.filter((t) => t.transition !== 'resolved').length;
+  const resolved = a.transitions.length - fired;
+  w(
+    `\nalerts on ${a.day}: ${a.firing.length} firing (${fired} new or changed, ${resolved} resolved; each printed above as it was sent); ${a.file.key}`,
+  );
+  if (a.firing.length > 0) w('  e2-ledger alerts   lists them');
+  if (a.notifyError) w(`  sending failed (${a.notifyError}); they are sent again after the next run`);
 }
 
 export function registerCollect(program: Command) {

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
+import type { AlertDeps } from '../../lambdas/alerts/nightly-alerts.ts';
+import { alertSettingsFromEnv } from '../../lambdas/alerts/settings.ts';
 import { E2Client } from '../../lambdas/e2/client.ts';
 import { e2ConfigFromEnv } from '../../lambdas/e2/config.ts';
 import type { TransportOptions } from '../../lambdas/e2/transport.ts';
 import type { LedgerStore, ObjectStore } from '../../lambdas/ledger/ports.ts';
+import { openAlertNotifier } from '../../lambdas/wiring/alert-notifier.ts';
 import { openLedgerStores } from '../../lambdas/wiring/ledger-stores.ts';
 import { lockDataDir } from '../../local/stores/data-dir-lock.ts';
 import { startLocalStores } from '../../local/stores/local-stores.ts';
@@ -71,6 +74,28 @@ export async function openLocalStores(dataDir: string): Promise<Stores> {
       await local.stop();
       lock.release();
     },
+  };
+}
+
+/**
+ * What the nightly alerts need on the CLI: thresholds from E2L_ALERTS, transitions to the SNS topic in
+ * E2L_ALERTS_TOPIC_ARN when set (against AWS), otherwise printed to stderr as they happen.
+ */
+export function alertDeps(
+  stores: Stores,
+  recollectDays: number,
+  env: NodeJS.ProcessEnv = process.env,
+): AlertDeps {
+  return {
+    ledger: stores.ledger,
+    objects: stores.objects,
+    notifier: openAlertNotifier({
+      topicArn: env.E2L_ALERTS_TOPIC_ARN?.trim() || undefined,
+      write: (line) => process.stderr.write(`${line}\n`),
+    }),
+    settings: alertSettingsFromEnv(env),
+    recollectDays,
+    now: () => new Date(),
   };
 }
 

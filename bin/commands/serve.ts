@@ -3,7 +3,7 @@ import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
 import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import { parseAdminTokens, startAdminServer } from '../../local/admin/admin-server.ts';
 import { LocalRunLauncher } from '../../local/admin/local-run-launcher.ts';
-import { DEFAULT_DATA_DIR, openE2, openStores } from './context.ts';
+import { alertDeps, DEFAULT_DATA_DIR, openE2, openStores } from './context.ts';
 import { nonNegativeInt } from './options.ts';
 
 export function registerServe(program: Command) {
@@ -44,6 +44,7 @@ export function registerServe(program: Command) {
         limits: { maxRunDays: defaultWindowSettings.maxRunDays },
         concurrency: 8,
         settings: defaultWindowSettings,
+        alerts: alertDeps(stores, defaultWindowSettings.recollectDays),
       };
       const launcher = new LocalRunLauncher(deps, (runId, error) =>
         log.error('backfill failed', { runId, message: (error as Error).message }),

@@ -68,6 +68,18 @@ export const dayRangeQuery = (maxDays: number, extra: z.ZodRawShape = {}) =>
       for (const issue of rangeIssues(q as { from: string; to: string }, { maxDays }))
         ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
     });
+/** An optional from..to of calendar days (both or neither), at most `maxDays` long. */
+export const optionalDayRange = (maxDays: number) =>
+  z
+    .object({ from: calendarDay.optional(), to: calendarDay.optional() })
+    .strict()
+    .superRefine((q, ctx) => {
+      if ((q.from === undefined) !== (q.to === undefined))
+        ctx.addIssue({ code: 'custom', path: [q.from ? 'to' : 'from'], message: 'from and to go together' });
+      else if (q.from && q.to)
+        for (const issue of rangeIssues({ from: q.from, to: q.to }, { maxDays }))
+          ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
+    });
 /** Activity pages: 1, 2, ... written in decimal (no 0x10, no 1e3). */
 export const pageNumber = z
   .string()

@@ -1,4 +1,5 @@
 /** The collection pipeline: start a run, collect its users, finalize it. Its steps live beside it and are re-exported here, the one entry point callers use. */
+import { type AlertOutcome, evaluateAlerts } from '../alerts/nightly-alerts.ts';
 import { utcToday } from '../calendar/days.ts';
 import type { RunSummary, UserProfile } from '../ledger/model.ts';
 import type { Customer } from '../ledger/usage-source.ts';
@@ -110,7 +111,7 @@ export async function completeRun(
       prefetchStoredDays: true,
     });
     const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
-    return { summary: finished, outcomes };
+    return { summary: finished, outcomes, alerts: await alertsAfter(deps, finished) };
   } catch (error) {
     summary.status = 'failed';
     if (deps.signal?.aborted) {
@@ -124,6 +125,24 @@ export async function completeRun(
     summary.finishedAt = deps.now().toISOString();
     await deps.ledger.putRun(summary).catch(() => undefined); // the store may still be down
     throw new RunFailedError(summary);
+  }
+}
+
+/**
+ * The alerts of the run's last day. The run is closed by then: an alert store failure is reported in
+ * the outcome (and the next run evaluates again), never turned into a failed run.
+ */
+async function alertsAfter(deps: RunDeps, summary: RunSummary): Promise<AlertOutcome | null> {
+  if (!deps.alerts) return null;
+  try {
+    return await evaluateAlerts(deps.alerts, summary.to, summary.runId);
+  } catch (error) {
+    const { code, message } = failureOf(error);
+    return {
+      evaluated: false,
+      day: summary.to,
+      reason: `alerts could not be evaluated (${code}: ${message})`,
+    };
   }
 }
 

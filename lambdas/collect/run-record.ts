@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AlertDeps, AlertOutcome } from '../alerts/nightly-alerts.ts';
 import type { RunSummary, UserRunOutcome } from '../ledger/model.ts';
 import type { AuditTrail, ObjectStore, RunStore } from '../ledger/ports.ts';
 import type { ExportDeps } from '../reports/daily-exports.ts';
@@ -14,6 +15,8 @@ export type RunDeps = Omit<CollectDeps, 'ledger'> & {
   readonly settings: WindowSettings;
   /** Users collected at once; the IDrive API's rate is the limit, so this is a setting. */
   readonly concurrency: number;
+  /** Evaluate the nightly alerts once the run is closed (the CLI, the demo and the local server). */
+  readonly alerts?: AlertDeps;
   readonly onProgress?: (event: {
     usersDone: number;
     usersTotal: number;
@@ -28,7 +31,12 @@ export type FinalizeDeps = Omit<ExportDeps, 'ledger'> & {
   readonly now: () => Date;
 };
 
-export type RunResult = { readonly summary: RunSummary; readonly outcomes: UserRunOutcome[] };
+export type RunResult = {
+  readonly summary: RunSummary;
+  readonly outcomes: UserRunOutcome[];
+  /** Null when the run was not given alert deps. */
+  readonly alerts?: AlertOutcome | null;
+};
 
 export function newRunId(now: Date): string {
   return `${now

@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
+import { evaluateAlerts } from '../alerts/nightly-alerts.ts';
 import { minusDays, utcToday } from '../calendar/days.ts';
 import {
   collectUsers,
@@ -11,10 +12,12 @@ import {
   startRun,
 } from '../collect/run-collection.ts';
 import type { CollectionRequest } from '../collect/window.ts';
+import { requireEnv } from '../config/env.ts';
 import { isoDate } from '../e2/schemas.ts';
 import { E2UsageSource } from '../e2/usage-source.ts';
 import { STATUS_LOOKBACK_DAYS } from '../status/ledger-status.ts';
 import { missingUserDays } from '../status/missing-user-days.ts';
+import { openAlertNotifier } from '../wiring/alert-notifier.ts';
 import { instrumented, logger, metrics } from './observability.ts';
 import { e2Client, runtime } from './runtime.ts';
 
@@ -174,6 +177,7 @@ async function finalizeHandler(event: unknown) {
     minusDays(yesterday, STATUS_LOOKBACK_DAYS - 1),
     yesterday,
   );
+  const alerts = await nightlyAlerts(finished.to, finished.runId, rt.config.settings.recollectDays);
   metrics.addMetric(
     'UserDaysMissingPastWindow',
     MetricUnit.Count,
@@ -185,7 +189,71 @@ async function finalizeHandler(event: unknown) {
     userDaysFailed: finished.userDaysFailed,
     usersInFailedBatches: uncollected.filter((o) => o.outcome === 'failed').length,
   });
-  return { runId: finished.runId, status: finished.status, userDaysMissing: finished.userDaysFailed };
+  return {
+    runId: finished.runId,
+    status: finished.status,
+    userDaysMissing: finished.userDaysFailed,
+    alerts,
+  };
+}
+
+/**
+ * The alerts of the run's last day, sent to the alerts topic. The run is closed by then: a failure
+ * here is logged and counted (AlertEvaluationFailed, alarmed), and the next run evaluates again.
+ */
+async function nightlyAlerts(day: string, runId: string, recollectDays: number) {
+  const rt = runtime();
+  try {
+    const outcome = await evaluateAlerts(
+      {
+        ledger: rt.ledger,
+        objects: rt.objects,
+        notifier: openAlertNotifier({
+          topicArn: requireEnv('E2L_ALERTS_TOPIC_ARN'),
+          write: (line) => logger.info(line),
+        }),
+        settings: rt.config.alerts,
+        recollectDays,
+        now: () => new Date(),
+      },
+      day,
+      runId,
+    );
+    if (!outcome.evaluated) {
+      logger.info('alerts not evaluated', { day, reason: outcome.reason });
+      return { evaluated: false, reason: outcome.reason };
+    }
+    const fired = outcome.transitions.filter((t) => t.transition !== 'resolved').length;
+    metrics.addMetric('AlertsFiredOrChanged', MetricUnit.Count, fired);
+    metrics.addMetric('AlertsResolved', MetricUnit.Count, outcome.transitions.length - fired);
+    metrics.addMetric('AlertsFiring', MetricUnit.Count, outcome.firing.length);
+    if (outcome.notifyError) {
+      metrics.addMetric('AlertEvaluationFailed', MetricUnit.Count, 1);
+      logger.error('alerts not sent; they stay pending for the next run', {
+        day,
+        errorMessage: outcome.notifyError,
+      });
+    }
+    logger.info('alerts evaluated', {
+      day,
+      transitions: outcome.transitions.length,
+      firing: outcome.firing.length,
+    });
+    return {
+      evaluated: true,
+      transitions: outcome.transitions.length,
+      firing: outcome.firing.length,
+      file: outcome.file.key,
+    };
+  } catch (error) {
+    metrics.addMetric('AlertEvaluationFailed', MetricUnit.Count, 1);
+    logger.error('alerts could not be evaluated', {
+      day,
+      errorName: (error as Error).name,
+      errorMessage: (error as Error).message,
+    });
+    return { evaluated: false, reason: 'failed' };
+  }
 }
 
 export const listUsers = instrumented('listUsers', listUsersHandler);

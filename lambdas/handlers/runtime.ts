@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { alertSettingsFromEnv } from '../alerts/settings.ts';
 import { defaultWindowSettings, type WindowSettings } from '../collect/window.ts';
 import { ConfigError, intEnv, requireEnv } from '../config/env.ts';
 import { E2Client } from '../e2/client.ts';
@@ -38,6 +39,7 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
     rateCardKey: env.E2L_RATE_CARD_KEY?.trim() || 'config/rate-card.json',
     costCardKey: env.E2L_COST_CARD_KEY?.trim() || 'config/cost-card.json',
     schedule: scheduleFromEnv(env),
+    alerts: alertSettingsFromEnv(env),
     settings: {
       ...defaultWindowSettings,
       recollectDays: intEnv(

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { AlertState, AlertTransition } from './alerts.ts';
 import type { DraftRecord, InvoiceDocument, IssueRecord } from './invoice-documents.ts';
 import type {
   AuditRecord,
@@ -87,8 +88,35 @@ export interface AuditTrail {
   auditRecords(from: string, to: string): Promise<AuditRecord[]>;
 }
 
+/** Alert states (one per account and kind) and the log of their transitions. */
+export interface AlertStore {
+  alertStates(): Promise<AlertState[]>;
+  /**
+   * Writes a state if its stored version is still `expectedVersion` (null: it must not exist yet);
+   * false when another evaluator changed it first, so every transition has one writer.
+   */
+  putAlertState(state: AlertState, expectedVersion: number | null): Promise<boolean>;
+  /** Appends a transition to its day's log; writing the same transition again changes nothing. */
+  appendAlertLog(transition: AlertTransition): Promise<void>;
+  /** Transitions of the UTC days from..to, oldest first. */
+  alertLog(from: string, to: string): Promise<AlertTransition[]>;
+  /** The latest day alerts were evaluated for (an older day, e.g. a backfill, is not evaluated). */
+  alertsEvaluatedThrough(): Promise<string | null>;
+  setAlertsEvaluatedThrough(day: string): Promise<void>;
+}
+
+/** Where alert transitions are sent: SNS in AWS; the CLI prints them. */
+export interface AlertNotifier {
+  publish(transitions: readonly AlertTransition[]): Promise<void>;
+}
+
 /** Every store port: what the DynamoDB adapter implements. */
-export type LedgerStore = SnapshotStore & DirectoryStore & RunStore & InvoiceRegistry & AuditTrail;
+export type LedgerStore = SnapshotStore &
+  DirectoryStore &
+  RunStore &
+  InvoiceRegistry &
+  AuditTrail &
+  AlertStore;
 
 export type StoredObject = { readonly key: string; readonly sha256: string; readonly bytes: number };
 

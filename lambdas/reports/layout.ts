@@ -8,6 +8,8 @@ export const reportKeys = {
   activity: (day: string) => `audit/activity/${datePath(day)}/activity-${day}.csv`,
   activityManifest: (day: string) => `audit/activity/${datePath(day)}/activity-${day}.manifest.json`,
   adminAudit: (day: string) => `audit/admin/${datePath(day)}/admin-audit-${day}.csv`,
+  /** The alerts firing after a day was evaluated, and those resolved that day. */
+  alerts: (day: string) => `alerts/${datePath(day)}/alerts-${day}.csv`,
   /** One user-day of activity rows, written by collection and stitched into the daily audit file. */
   activityPart: (day: string, email: string) => `staging/activity/${day}/${encodeURIComponent(email)}.csv`,
   /** Prefixes holding one month's reports (reports bucket) and audit files (audit bucket). */
@@ -166,3 +168,18 @@ export const MARGIN_COLUMNS = [
 
 /** The margin summary: one `item,value` pair per line, so it reads as a list in a spreadsheet. */
 export const MARGIN_SUMMARY_COLUMNS = ['item', 'value', 'note'] as const;
+
+export const ALERT_COLUMNS = [
+  'day',
+  'alert_id',
+  'kind',
+  'email',
+  'status',
+  'level',
+  'value',
+  'threshold',
+  'detail',
+  'fired_day',
+  'resolved_day',
+  'transition',
+] as const;

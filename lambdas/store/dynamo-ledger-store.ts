@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LedgerStore } from '../ledger/ports.ts';
+import { dynamoAlerts } from './dynamo/alerts.ts';
 import { dynamoAuditTrail } from './dynamo/audit-trail.ts';
 import { dynamoDirectory } from './dynamo/directory.ts';
 import { dynamoInvoiceRegistry } from './dynamo/invoice-registry.ts';
@@ -25,5 +26,6 @@ export function dynamoLedgerStore(
     ...dynamoRuns(t),
     ...dynamoInvoiceRegistry(t),
     ...dynamoAuditTrail(t),
+    ...dynamoAlerts(t),
   };
 }

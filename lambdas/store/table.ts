@@ -12,6 +12,9 @@
  *   lease           pk LEASE#<MONTH#yyyy-MM | PERIOD#yyyy | PERIOD#ALL>  sk LEASE   (one issuer at a time)
  *   legacy (v0.1)   pk INVOICES#<yyyy-MM>  sk NUMBER#<000001> / VERSION#<0001>  (read only, to refuse those months)
  *   audit record    pk AUDIT#<yyyy-MM-dd>  sk <at>#<requestId>#<0 pending | 1 outcome>   (append-only)
+ *   alert state     pk ALERTS  sk STATE#<kind>#<email>   (conditional on its version)
+ *   alerts meta     pk ALERTS  sk META                   (the last day evaluated)
+ *   alert log       pk ALERTLOG#<yyyy-MM-dd>  sk <kind>#<email>#v<00000001>   (one item per transition)
  * The CDK stack and the local setup both create the table from these names.
  */
 export const TABLE_KEYS = {
@@ -40,6 +43,11 @@ export const keys = {
   leaseItem: 'LEASE',
   /** gsi1 partition of completed issues, sorted by month. */
   invoiceIssues: 'INVOICE-ISSUES',
+  alerts: 'ALERTS',
+  alertState: (id: string) => `STATE#${id}`,
+  alertsMeta: 'META',
+  alertLog: (day: string) => `ALERTLOG#${day}`,
+  alertLogEntry: (id: string, version: number) => `${id}#v${String(version).padStart(8, '0')}`,
 } as const;
 
 /**
@@ -58,4 +66,6 @@ export const KEY_PATTERNS = {
   invoiceIssues: keys.invoiceIssues,
   sequence: 'SEQ#*',
   lease: 'LEASE#*',
+  alerts: keys.alerts,
+  alertLog: 'ALERTLOG#*',
 } as const;

@@ -78,7 +78,14 @@ export class AdminApi extends Construct {
     grantTable(fn, data.table, [
       {
         actions: ['GetItem', 'Query'],
-        keys: [KEY_PATTERNS.user, KEY_PATTERNS.run, KEY_PATTERNS.audit, KEY_PATTERNS.invoices],
+        keys: [
+          KEY_PATTERNS.user,
+          KEY_PATTERNS.run,
+          KEY_PATTERNS.audit,
+          KEY_PATTERNS.invoices,
+          KEY_PATTERNS.alerts,
+          KEY_PATTERNS.alertLog,
+        ],
       },
       {
         actions: ['Query'],

@@ -11,6 +11,8 @@ export const LEDGER_METRICS = {
   userDaysMissing: 'UserDaysMissing',
   userDaysMissingPastWindow: 'UserDaysMissingPastWindow',
   invoicesRefused: 'InvoicesRefused',
+  alertEvaluationFailed: 'AlertEvaluationFailed',
+  marginNotWritten: 'MarginNotWritten',
 } as const;
 
 export const METRICS_NAMESPACE = 'E2Ledger';

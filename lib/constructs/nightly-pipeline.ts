@@ -75,6 +75,10 @@ export class NightlyPipeline extends Construct {
       1024,
     );
 
+    // Only finalize sends alerts.
+    this.finalize.fn.addEnvironment('E2L_ALERTS_TOPIC_ARN', data.alertsTopic.topicArn);
+    data.alertsTopic.grantPublish(this.finalize.fn);
+
     // Each step gets exactly the items and objects it touches.
     data.apiTokenSecret.grantRead(this.listUsers.fn);
     data.apiTokenSecret.grantRead(this.collectBatch.fn);
@@ -91,12 +95,14 @@ export class NightlyPipeline extends Construct {
     grantObjects(this.collectBatch.fn, [{ bucket: data.reportsBucket, write: ['staging/*'] }]);
     grantTable(this.finalize.fn, data.table, [
       { actions: ['GetItem', 'Query', 'PutItem', 'BatchWriteItem'], keys: [KEY_PATTERNS.run] },
+      // Alert states (conditional on their version), the evaluated-through marker, the transition log.
+      { actions: ['GetItem', 'Query', 'PutItem'], keys: [KEY_PATTERNS.alerts, KEY_PATTERNS.alertLog] },
       { actions: ['Query'], keys: [KEY_PATTERNS.user, KEY_PATTERNS.audit] },
       { actions: ['Query'], keys: [KEY_PATTERNS.directory, KEY_PATTERNS.day], index: true },
     ]);
     grantObjects(this.finalize.fn, [
       { bucket: runsBucket, read: ['runs/*'] },
-      { bucket: data.reportsBucket, read: ['staging/*'], write: ['usage/*'] },
+      { bucket: data.reportsBucket, read: ['staging/*'], write: ['usage/*', 'alerts/*'] },
       { bucket: data.auditBucket, write: ['audit/*'] },
     ]);
 

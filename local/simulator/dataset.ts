@@ -31,6 +31,8 @@ export type SeedUser = {
   dailyRate: number;
   /** Mean activity records per day. */
   activityMean: number;
+  /** From this day on, 70% of the account's data is gone (a mass deletion), or null. */
+  massDeletionDay: string | null;
 };
 
 // Names that exercise CSV quoting and Excel formula neutralisation.
@@ -121,7 +123,18 @@ export function seedUsers(options: DatasetOptions): SeedUser[] {
       quotaGb: r('quota') < 0.3 ? 0 : 1024 * (1 + Math.floor(r('quota-size') * 100)),
       dailyRate,
       activityMean: (i % 13 === 5 ? 600 : 2 + Math.floor(r('activity') * 40)) * scale,
+      massDeletionDay: null,
     });
+    const user = users.at(-1)!;
+    // Quotas stay above what an account stores (under half of it by today), except every 10th account
+    // (from the 9th), sized to be at 95-98% of its quota yesterday: the demo's quota alerts.
+    const lifetime = Math.max(1, differenceInCalendarDays(parseISO(options.today), parseISO(createdDay)));
+    const stored = dailyRate * lifetime;
+    if (user.quotaGb > 0) user.quotaGb = Math.max(user.quotaGb, Math.ceil((2 * stored) / 1e9));
+    if (i % 10 === 8 && user.signedUp && dailyRate > 0)
+      user.quotaGb = Math.max(1, Math.ceil((stored * 0.985) / 0.965 / 1e9));
+    // The fifth account deletes 70% of its data yesterday: the demo's disk-drop alert.
+    if (i === 4) user.massDeletionDay = isoDay(addDays(parseISO(options.today), -1));
   }
   return users;
 }
@@ -136,7 +149,8 @@ export function usageOn(seed: number, user: SeedUser, day: string, today: string
   const uploads = Math.floor(user.dailyRate * (0.5 + wobble('up')));
   const downloads = Math.floor(uploads * 0.6 * wobble('down'));
   // Disk grows roughly with cumulative uploads, with small deletions; stays an integer.
-  const disk = Math.floor(user.dailyRate * (n + 1) * (0.97 + 0.03 * unit(seed, user.email, day, 'disk')));
+  const grown = Math.floor(user.dailyRate * (n + 1) * (0.97 + 0.03 * unit(seed, user.email, day, 'disk')));
+  const disk = user.massDeletionDay !== null && day >= user.massDeletionDay ? Math.floor(grown * 0.3) : grown;
   return { date: day, downloads, uploads, disk_used: disk };
 }
 

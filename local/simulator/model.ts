@@ -263,6 +263,7 @@ export class SimModel {
       quotaGb: quota ?? 0,
       dailyRate: 0,
       activityMean: 0,
+      massDeletionDay: null,
       storages: new Map(),
       subusers: new Map(),
     });

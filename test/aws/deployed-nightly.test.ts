@@ -1,4 +1,7 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysBetween, minusDays, utcToday } from '../../lambdas/calendar/days.ts';
@@ -25,6 +28,23 @@ let sim: E2Simulator;
 let aws: Deployment;
 let ledger: LedgerStore;
 let url: string;
+type SnsDelivery = {
+  Type: string;
+  Subject?: string;
+  Message: string;
+};
+let subscriber: Server;
+const notifications: SnsDelivery[] = [];
+const alertsSent = () =>
+  notifications
+    .filter((n) => n.Type === 'Notification')
+    .map((n) => ({
+      ...(JSON.parse(n.Message) as {
+        transition: string;
+        alert: { kind: string; email: string; level: number | null };
+      }),
+      subject: n.Subject,
+    }));
 
 beforeAll(async () => {
   sim = new E2Simulator({ seed: 23, users: USERS, token: TOKEN, today });
@@ -36,9 +56,29 @@ beforeAll(async () => {
     context: { 'e2-ledger.batchSize': BATCH },
   });
   ledger = dynamoLedgerStore(DynamoDBDocumentClient.from(aws.clients.dynamodb), aws.tableName);
+  // An HTTP subscriber on the alerts topic, as a reseller's webhook would be.
+  subscriber = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      notifications.push(JSON.parse(body) as SnsDelivery);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => subscriber.listen(0, '127.0.0.1', () => r()));
+  await aws.clients.sns.send(
+    new SubscribeCommand({
+      TopicArn: aws.alertsTopicArn,
+      Protocol: 'http',
+      Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/alerts`,
+    }),
+  );
 }, 180_000);
 
 afterAll(async () => {
+  subscriber?.close();
   await aws?.stop();
   await sim?.stop();
 });
@@ -134,6 +174,38 @@ describe.runIf(run)('the deployed nightly state machine', () => {
     expect(spans.some((s) => s.name === '## index.collectBatch')).toBe(true);
     expect(spans.some((s) => s.namespace === 'remote' && !s.name.startsWith('IDrive '))).toBe(true);
     for (const t of aws.lambda.traces) expect(t.raw).not.toContain(TOKEN);
+
+    // Alerts: evaluated by finalize from the stored snapshots, published to the topic, delivered to
+    // the HTTP subscriber as structured JSON, one message per account that crossed a threshold.
+    const nearQuota = [...sim.model.users.values()].filter(
+      (u, i) => i % 10 === 8 && u.signedUp && u.dailyRate > 0,
+    );
+    expect(nearQuota.length).toBeGreaterThanOrEqual(3);
+    const deadline = Date.now() + 10_000;
+    while (alertsSent().length < nearQuota.length + 1 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const sent = alertsSent();
+    expect(
+      sent
+        .filter((a) => a.alert.kind === 'quota')
+        .map((a) => [a.transition, a.alert.email, a.alert.level])
+        .sort(),
+    ).toEqual(nearQuota.map((u) => ['fired', u.email, 95]).sort());
+    const drop = sent.find((a) => a.alert.kind === 'disk_drop');
+    expect(drop).toMatchObject({
+      transition: 'fired',
+      alert: { email: [...sim.model.users.values()][4]!.email },
+    });
+    expect(drop!.subject).toMatch(/^e2-ledger: disk drop fired for /);
+    // (moto does not pass PublishBatch message attributes on to HTTP subscribers, so they are not checked here.)
+    expect(
+      sent.every((a) => (a as unknown as { schema: string }).schema === 'e2-ledger/alert-transition@1'),
+    ).toBe(true);
+    const alertsFile = await text(
+      aws.buckets.reports,
+      `alerts/${yesterday.replaceAll('-', '/')}/alerts-${yesterday}.csv`,
+    );
+    expect(alertsFile.split('\r\n').filter((l) => l.includes(',firing,'))).toHaveLength(sent.length);
   });
 
   it('tolerates one failed batch in ten, records its user-days as failed, and the next night collects them', async () => {

@@ -167,9 +167,12 @@ describe('least privilege, per function', () => {
     ]);
     expect(tableGrants('NightlyFinalize')).toEqual([
       'dynamodb:BatchWriteItem: RUN#*',
+      'dynamodb:GetItem: ALERTS, ALERTLOG#*',
       'dynamodb:GetItem: RUN#*',
+      'dynamodb:PutItem: ALERTS, ALERTLOG#*',
       'dynamodb:PutItem: RUN#*',
       'dynamodb:Query on index: DIRECTORY, DAY#*',
+      'dynamodb:Query: ALERTS, ALERTLOG#*',
       'dynamodb:Query: RUN#*',
       'dynamodb:Query: USER#*, AUDIT#*',
     ]);
@@ -189,10 +192,10 @@ describe('least privilege, per function', () => {
     ]);
     // The admin API reads; it writes only audit records and queued runs, and deletes nothing.
     expect(tableGrants('AdminHandler')).toEqual([
-      'dynamodb:GetItem: USER#*, RUN#*, AUDIT#*, INVOICES#*',
+      'dynamodb:GetItem: USER#*, RUN#*, AUDIT#*, INVOICES#*, ALERTS, ALERTLOG#*',
       'dynamodb:PutItem: AUDIT#*, RUN#*',
       'dynamodb:Query on index: DIRECTORY, RUNS, DAY#*, INVOICE-ISSUES',
-      'dynamodb:Query: USER#*, RUN#*, AUDIT#*, INVOICES#*',
+      'dynamodb:Query: USER#*, RUN#*, AUDIT#*, INVOICES#*, ALERTS, ALERTLOG#*',
     ]);
     for (const [id, policy] of resources(stateless, 'AWS::IAM::Policy')) {
       for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
@@ -357,7 +360,7 @@ describe('the stateless stack', () => {
       Object.keys(stateful.findOutputs('*'))
         .filter((k) => !k.startsWith('ExportsOutput'))
         .sort(),
-    ).toEqual(['ApiTokenSecretArn', 'AuditBucketName', 'ReportsBucketName', 'TableName']);
+    ).toEqual(['AlertsTopicArn', 'ApiTokenSecretArn', 'AuditBucketName', 'ReportsBucketName', 'TableName']);
     expect(Object.keys(stateless.findOutputs('*')).sort()).toEqual([
       'AdminAdminInvokePolicyArn',
       'AdminAdminRoleArn',

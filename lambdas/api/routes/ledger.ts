@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listAlerts, recentRange } from '../../alerts/alert-list.ts';
 import { calendarDay, calendarMonth, rangeIssues } from '../../calendar/calendar-values.ts';
 import { minusDays, utcToday } from '../../calendar/days.ts';
 import { newRunId, queuedRun, RUN_ID_PATTERN } from '../../collect/run-collection.ts';
@@ -6,7 +7,7 @@ import { monthReports } from '../../reports/month-reports.ts';
 import { failuresWithResolution } from '../../status/failures.ts';
 import { ledgerStatus } from '../../status/ledger-status.ts';
 import { badRequest, HttpError } from '../http-error.ts';
-import { ok, p, type Route } from '../route.ts';
+import { ok, optionalDayRange, p, type Route } from '../route.ts';
 
 /** The ledger's own resources: reports, collection runs, status and the audit trail. */
 export const ledgerRoutes: readonly Route[] = [
@@ -109,26 +110,32 @@ export const ledgerRoutes: readonly Route[] = [
     path: '/audit',
     summary:
       'Audit records of admin changes, oldest first (without from/to: today and the 6 days before, UTC)',
-    query: z
-      .object({ from: calendarDay.optional(), to: calendarDay.optional() })
-      .strict()
-      .superRefine((q, ctx) => {
-        if ((q.from === undefined) !== (q.to === undefined))
-          ctx.addIssue({
-            code: 'custom',
-            path: [q.from ? 'to' : 'from'],
-            message: 'from and to go together',
-          });
-        else if (q.from && q.to)
-          for (const issue of rangeIssues({ from: q.from, to: q.to }, { maxDays: 93 }))
-            ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
-      }),
+    query: optionalDayRange(93),
     mutating: false,
     handle: async (ctx, i) => {
       const today = utcToday(ctx.now());
       const from = (i.query.from as string | undefined) ?? minusDays(today, 6);
       const to = (i.query.to as string | undefined) ?? today;
       return ok({ from, to, records: await ctx.ledger.auditRecords(from, to) });
+    },
+  },
+  {
+    id: 'alerts.list',
+    role: 'viewer',
+    method: 'GET',
+    path: '/alerts',
+    summary:
+      'Alerts firing now and the changes of from..to (without from/to: today and the 6 days before, UTC)',
+    query: optionalDayRange(93),
+    mutating: false,
+    handle: async (ctx, i) => {
+      const q = i.query as { from?: string; to?: string };
+      return ok(
+        await listAlerts(
+          ctx.ledger,
+          q.from && q.to ? { from: q.from, to: q.to } : recentRange(utcToday(ctx.now())),
+        ),
+      );
     },
   },
 ];

@@ -23,6 +23,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../../lib/app.ts';
 import { cdkContext } from '../cdk.ts';
@@ -118,6 +119,7 @@ export async function deployLedger(options: DeployOptions) {
       s3: moto.endpoint,
       secretsmanager: moto.endpoint,
       sfn: moto.endpoint,
+      sns: moto.endpoint,
     });
 
     const client = { region: REGION, credentials: CREDENTIALS };
@@ -125,6 +127,7 @@ export async function deployLedger(options: DeployOptions) {
     const s3 = new S3Client({ ...client, endpoint: moto.endpoint, forcePathStyle: true });
     const secrets = new SecretsManagerClient({ ...client, endpoint: moto.endpoint });
     const sfn = new SFNClient({ ...client, endpoint: moto.endpoint });
+    const sns = new SNSClient({ ...client, endpoint: moto.endpoint });
 
     // The stateful stack: table, buckets, secret.
     for (const [id, table] of stateful.resources('AWS::DynamoDB::GlobalTable')) {
@@ -187,6 +190,12 @@ export async function deployLedger(options: DeployOptions) {
         ref: name,
         attributes: { Arn: arns.bucket(name), DomainName: `${name}.s3.amazonaws.com` },
       });
+    }
+    const topics: Record<string, string> = {};
+    for (const [id] of stateful.resources('AWS::SNS::Topic')) {
+      const created = await sns.send(new CreateTopicCommand({ Name: `e2l-${id}` }));
+      topics[id] = created.TopicArn!;
+      stateful.deployed(id, { ref: created.TopicArn!, attributes: { TopicArn: created.TopicArn! } });
     }
     for (const [id] of stateful.resources('AWS::SecretsManager::Secret')) {
       const created = await secrets.send(
@@ -269,6 +278,7 @@ export async function deployLedger(options: DeployOptions) {
           AWS_ENDPOINT_URL_S3: proxies.endpoints.s3,
           AWS_ENDPOINT_URL_SECRETS_MANAGER: proxies.endpoints.secretsmanager,
           AWS_ENDPOINT_URL_SFN: proxies.endpoints.sfn,
+          AWS_ENDPOINT_URL_SNS: proxies.endpoints.sns,
           // moto serves S3 on one host: path-style URLs (the code's switch for S3-compatible endpoints).
           E2L_S3_PATH_STYLE: 'true',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -348,7 +358,8 @@ export async function deployLedger(options: DeployOptions) {
       proxies,
       mapRuns,
       functionPolicies,
-      clients: { dynamodb, s3, secrets, sfn },
+      clients: { dynamodb, s3, secrets, sfn, sns },
+      alertsTopicArn: only(topics, 'Alerts'),
       endpoints: { dynamodb: ddb.endpoint, moto: moto.endpoint },
       tableName,
       buckets: {

@@ -25,7 +25,7 @@ export type RecordedCall = AccessRequest & {
   readonly reason: string;
 };
 
-export type Service = 'dynamodb' | 's3' | 'secretsmanager' | 'sfn';
+export type Service = 'dynamodb' | 's3' | 'secretsmanager' | 'sfn' | 'sns';
 
 type Classified = { readonly requests: readonly AccessRequest[] };
 
@@ -173,6 +173,14 @@ export function classifyStepFunctions(target: string, body: Json): Classified {
   return { requests: [{ action: `states:${op}`, resource: String(resource) }] };
 }
 
+/** SNS speaks the Query protocol: a form body with Action and TopicArn (PublishBatch is sns:Publish). */
+export function classifySns(body: string): Classified {
+  const form = new URLSearchParams(body);
+  const op = form.get('Action') ?? '';
+  const action = op === 'PublishBatch' ? 'sns:Publish' : `sns:${op}`;
+  return { requests: [{ action, resource: form.get('TopicArn') ?? '*' }] };
+}
+
 function accessKeyOf(headers: IncomingMessage['headers']): string | null {
   const auth = headers.authorization;
   const m = typeof auth === 'string' ? /Credential=([^/]+)\//.exec(auth) : null;
@@ -182,6 +190,13 @@ function accessKeyOf(headers: IncomingMessage['headers']): string | null {
 function deniedResponse(service: Service, caller: string, reason: string, res: ServerResponse) {
   const who = `arn:aws:sts::${ACCOUNT}:assumed-role/${caller}/${caller}`;
   const message = `User: ${who} is not authorized: ${reason}`;
+  if (service === 'sns') {
+    res.writeHead(403, { 'content-type': 'text/xml' });
+    res.end(
+      `<ErrorResponse><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>${message}</Message></Error></ErrorResponse>`,
+    );
+    return;
+  }
   if (service === 's3') {
     res.writeHead(403, { 'content-type': 'application/xml' });
     res.end(
@@ -253,7 +268,9 @@ export class IamProxies {
             ? classifyS3(req.method ?? 'GET', url, req.headers)
             : service === 'secretsmanager'
               ? classifySecretsManager(target, json())
-              : classifyStepFunctions(target, json());
+              : service === 'sns'
+                ? classifySns(body.toString('utf8'))
+                : classifyStepFunctions(target, json());
     } catch (error) {
       res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(`iam proxy could not read the request: ${(error as Error).message}`);
