@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Thresholds for the nightly alerts; every field has a default, a wrong one fails with its name. */
 export const alertSettingsSchema = z

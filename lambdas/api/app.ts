@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { E2Error } from '../e2/errors.ts';
 import type { AuditRecord } from '../ledger/model.ts';
 import { httpErrorFromE2 } from './error-mapping.ts';

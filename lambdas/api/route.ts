@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarDay, rangeIssues } from '../calendar/calendar-values.ts';
 import type { CollectionRequest } from '../collect/window.ts';
 import type { E2Client } from '../e2/client.ts';

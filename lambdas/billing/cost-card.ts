@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJsonCard } from './json-card.ts';
 import { currencySchema, decimalString, unit } from './rate-card.ts';
 

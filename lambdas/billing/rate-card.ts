@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJsonCard } from './json-card.ts';
 import { type Currency, Dec, MINOR_UNITS } from './money.ts';
 import { DEFAULT_NUMBERING, numberingSchema } from './numbering.ts';

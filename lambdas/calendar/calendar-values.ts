@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The one calendar-true day and month type for every boundary (HTTP, CLI, Lambda events, the IDrive

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEFAULT_E2_API_URL = 'https://api.idrivee2.com';
 

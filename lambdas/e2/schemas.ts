@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { calendarDay } from '../calendar/calendar-values.ts';
 
 // Request limits are the reference's "Length Parameters"; responses are parsed leniently where the

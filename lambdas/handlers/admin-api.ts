@@ -1,14 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { handleApiRequest } from '../api/app.ts';
 import { unauthorized } from '../api/http-error.ts';
 import { isRole, type Role, roleOfPrincipal } from '../api/roles.ts';
 import type { RunLauncher } from '../api/route.ts';
 import { ConfigError, requireEnv } from '../config/env.ts';
+import { e2Client } from './e2-runtime.ts';
 import { instrumented, logger, metrics } from './observability.ts';
-import { e2Client, runtime } from './runtime.ts';
+import { runtime } from './runtime.ts';
 
 /** Backfills start the nightly state machine; the execution is named after the run. */
 class StepFunctionsLauncher implements RunLauncher {

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { evaluateAlerts } from '../alerts/nightly-alerts.ts';
 import { minusDays, utcToday } from '../calendar/days.ts';
 import {
@@ -18,8 +18,9 @@ import { E2UsageSource } from '../e2/usage-source.ts';
 import { STATUS_LOOKBACK_DAYS } from '../status/ledger-status.ts';
 import { missingUserDays } from '../status/missing-user-days.ts';
 import { openAlertNotifier } from '../wiring/alert-notifier.ts';
+import { e2Client } from './e2-runtime.ts';
 import { instrumented, logger, metrics } from './observability.ts';
-import { e2Client, runtime } from './runtime.ts';
+import { runtime } from './runtime.ts';
 
 // The nightly state machine: listUsers -> Distributed Map of collectBatch over the users file -> finalize.
 

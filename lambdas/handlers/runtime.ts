@@ -1,12 +1,9 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { alertSettingsFromEnv } from '../alerts/settings.ts';
 import { defaultWindowSettings, type WindowSettings } from '../collect/window.ts';
 import { ConfigError, intEnv, requireEnv } from '../config/env.ts';
-import { E2Client } from '../e2/client.ts';
-import { DEFAULT_E2_API_URL, validateE2Config } from '../e2/config.ts';
+import { DEFAULT_E2_API_URL } from '../e2/config.ts';
 import { type ScheduleSettings, scheduleSchema } from '../status/schedule.ts';
 import { openLedgerStores } from '../wiring/ledger-stores.ts';
-import { traceIdriveAttempt } from './observability.ts';
 
 /** `E2L_SCHEDULE`: when the stack runs the nightly and the monthly (JSON), or null when unset. */
 function scheduleFromEnv(env: NodeJS.ProcessEnv): ScheduleSettings | null {
@@ -38,6 +35,7 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
     s3PathStyle: env.E2L_S3_PATH_STYLE === 'true',
     rateCardKey: env.E2L_RATE_CARD_KEY?.trim() || 'config/rate-card.json',
     costCardKey: env.E2L_COST_CARD_KEY?.trim() || 'config/cost-card.json',
+    issuerKey: env.E2L_ISSUER_KEY?.trim() || 'config/issuer.json',
     schedule: scheduleFromEnv(env),
     alerts: alertSettingsFromEnv(env),
     settings: {
@@ -54,21 +52,11 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 
 let cachedStores: ReturnType<typeof buildStores> | undefined;
-let cachedE2: Promise<E2Client> | undefined;
 
 /** Configuration and stores, built once per container. */
 export function runtime() {
   cachedStores ??= buildStores();
   return cachedStores;
-}
-
-/** The IDrive client, only for functions that call IDrive: the token is read from Secrets Manager on first use. */
-export function e2Client(): Promise<E2Client> {
-  cachedE2 ??= buildE2().catch((error) => {
-    cachedE2 = undefined;
-    throw error;
-  });
-  return cachedE2;
 }
 
 function buildStores() {
@@ -94,20 +82,4 @@ function buildStores() {
       return stores.runsObjects!;
     },
   };
-}
-
-async function buildE2(): Promise<E2Client> {
-  const config = runtime().config;
-  const arn = requireEnv('E2_API_TOKEN_SECRET_ARN');
-  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-  if (!secret.SecretString)
-    throw new Error(
-      'the IDrive e2 token secret has no string value; set it with aws secretsmanager put-secret-value',
-    );
-  const e2Config = validateE2Config({ apiUrl: config.apiUrl, token: secret.SecretString.trim() });
-  return new E2Client(e2Config, {
-    maxConcurrency: config.concurrency,
-    timeoutMs: 20_000,
-    traceAttempt: traceIdriveAttempt,
-  });
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** When the schedules run, as the stack deploys them (E2L_SCHEDULE in the functions' environment). */
 export const scheduleSchema = z

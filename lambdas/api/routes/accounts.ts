@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { daysBetween } from '../../calendar/days.ts';
 import { createUserInput } from '../../e2/resources/users.ts';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listAlerts, recentRange } from '../../alerts/alert-list.ts';
 import { calendarDay, calendarMonth, rangeIssues } from '../../calendar/calendar-values.ts';
 import { minusDays, utcToday } from '../../calendar/days.ts';

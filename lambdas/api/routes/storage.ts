@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAccessKeyInput } from '../../e2/resources/access-keys.ts';
 import { addCnameInput, updateCnameInput } from '../../e2/resources/cnames.ts';
 import { corsInput } from '../../e2/resources/storage.ts';

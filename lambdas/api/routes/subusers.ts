@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createSubuserInput, inviteSubuserInput, updateSubuserInput } from '../../e2/resources/subusers.ts';
 import { email } from '../../e2/schemas.ts';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ack, email, nullableString, regionKey, storageDn } from '../schemas.ts';
 import type { E2Transport } from '../transport.ts';
 

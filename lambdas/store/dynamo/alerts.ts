@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { daysBetween } from '../../calendar/days.ts';
 import type { AlertState, AlertTransition } from '../../ledger/alerts.ts';
 import type { AlertStore } from '../../ledger/ports.ts';

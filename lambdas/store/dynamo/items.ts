@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MONTH_PATTERN } from '../../calendar/calendar-values.ts';
 import type { DraftRecord, InvoiceDocument, IssueRecord } from '../../ledger/invoice-documents.ts';
 import type {
