@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { alertSettingsSchema, defaultAlertSettings } from '../lambdas/alerts/settings.ts';
 import { apiUrlSchema, DEFAULT_E2_API_URL } from '../lambdas/e2/config.ts';
 
@@ -61,6 +61,8 @@ export const deploymentConfigSchema = z
     rateCardKey: z.string().min(1).default('config/rate-card.json'),
     /** The wholesale cost card; when present, the monthly run writes the month's margins too. */
     costCardKey: z.string().min(1).default('config/cost-card.json'),
+    /** Who issues the invoices (name, address, tax id, logo) for the PDFs and the FOCUS export. */
+    issuerKey: z.string().min(1).default('config/issuer.json'),
     e2ApiUrl: apiUrlSchema.default(DEFAULT_E2_API_URL),
     /** Thresholds of the nightly alerts (quota levels, disk drop share, stale days); each defaults. */
     alerts: alertSettingsSchema.default(defaultAlertSettings),

@@ -17,7 +17,7 @@ export const REVIEWED_FINDINGS: readonly { pattern: RegExp; reason: string }[] =
   },
   {
     pattern:
-      /^AwsSolutions-IAM5\[Resource::E2LedgerStateful:ExportsOutputFnGetAtt(Reports|Audit|Runs)\w+\/(runs|staging|usage|invoices|audit|alerts)\/\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::E2LedgerStateful:ExportsOutputFnGetAtt(Reports|Audit|Runs)\w+\/(runs|staging|usage|invoices|audit|alerts|reports|exports|config)\/\*\]$/,
     reason: 'Object access scoped to the one key prefix this function writes or reads.',
   },
   {

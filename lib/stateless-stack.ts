@@ -7,6 +7,7 @@ import { AdminApi } from './constructs/admin-api.ts';
 import { Alarms, LEDGER_METRICS } from './constructs/alarms.ts';
 import type { LedgerData } from './constructs/ledger-data.ts';
 import type { LedgerFunction } from './constructs/ledger-function.ts';
+import { MonthFiles } from './constructs/month-files.ts';
 import { MonthlyInvoicing } from './constructs/monthly-invoicing.ts';
 import { NightlyPipeline } from './constructs/nightly-pipeline.ts';
 import { Schedules } from './constructs/schedules.ts';
@@ -21,6 +22,7 @@ export type StatelessStackProps = StackProps &
 export class StatelessStack extends Stack {
   readonly pipeline: NightlyPipeline;
   readonly monthly: MonthlyInvoicing;
+  readonly monthFiles: MonthFiles;
   readonly admin: AdminApi;
   readonly alarms: Alarms;
   readonly functions: Record<string, LedgerFunction>;
@@ -42,6 +44,7 @@ export class StatelessStack extends Stack {
       E2L_INVOICE_GRACE_DAYS: String(config.invoiceGraceDays),
       E2L_RATE_CARD_KEY: config.rateCardKey,
       E2L_COST_CARD_KEY: config.costCardKey,
+      E2L_ISSUER_KEY: config.issuerKey,
       E2L_ALERTS: JSON.stringify(config.alerts),
       E2L_SCHEDULE: JSON.stringify({
         timezone: config.timezone,
@@ -73,7 +76,14 @@ export class StatelessStack extends Stack {
       runsBucket: props.runsBucket,
       environment: withToken,
     });
-    this.monthly = new MonthlyInvoicing(this, 'Monthly', { config, data, environment, deadLetterQueue: dlq });
+    this.monthFiles = new MonthFiles(this, 'MonthFiles', { config, data, environment, deadLetterQueue: dlq });
+    this.monthly = new MonthlyInvoicing(this, 'Monthly', {
+      config,
+      data,
+      environment: { ...environment, E2L_MONTH_FILES_FUNCTION: this.monthFiles.function.fn.functionName },
+      deadLetterQueue: dlq,
+    });
+    this.monthFiles.function.fn.grantInvoke(this.monthly.function.fn);
     this.admin = new AdminApi(this, 'Admin', {
       config,
       data,
@@ -92,6 +102,7 @@ export class StatelessStack extends Stack {
       collectBatch: this.pipeline.collectBatch,
       finalize: this.pipeline.finalize,
       monthly: this.monthly.function,
+      monthFiles: this.monthFiles.function,
       admin: this.admin.function,
     };
 

@@ -16,10 +16,12 @@ import { dataDirHolder } from '../../local/stores/data-dir-lock.ts';
 import { printRun, runWithProgress } from './collect.ts';
 import { openLocalStores } from './context.ts';
 import { DEFAULT_GRACE_DAYS, invoicingDeps, printDraft, printIssue, readCardFile } from './invoice.ts';
+import { cliMonthFiles, printMonthFiles, reportFile } from './month-files.ts';
 import { positiveInt, UsageError } from './options.ts';
 
 const RATE_CARD = new URL('../../local/rate-card.example.json', import.meta.url).pathname;
 const COST_CARD = new URL('../../local/cost-card.example.json', import.meta.url).pathname;
+const ISSUER = new URL('../../local/issuer.example.json', import.meta.url).pathname;
 /** Written into every directory the demo creates: the only kind it will ever delete. */
 export const DEMO_MARKER = '.e2-ledger-demo';
 
@@ -121,6 +123,13 @@ export function registerDemo(program: Command) {
             say(
               `  margin against local/cost-card.example.json (example figures): ${formatMoney(t.margin, margins.currency)} ${margins.currency} on revenue ${formatMoney(t.revenue, margins.currency)} (${t.marginPct?.toFixed(2) ?? '-'}%), ${t.negativeMarginCustomers} negative; ${files.margin.key}`,
             );
+            const monthFiles = await cliMonthFiles(stores, month, {
+              issuer: ISSUER,
+              rates: RATE_CARD,
+              costs: COST_CARD,
+            });
+            if (!opts.json) printMonthFiles(monthFiles, say);
+            say(`  monthly report:   open ${await reportFile(stores, monthFiles.report.key, opts.dataDir)}`);
           } else {
             say(`\n${month} is still open for late data: a draft instead\n`);
             const draft = await draftInvoices(deps, { month, rateCardText: card });

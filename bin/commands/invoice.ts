@@ -14,6 +14,7 @@ import { type Currency, Dec, formatMoney } from '../../lambdas/billing/money.ts'
 import { netByCustomer } from '../../lambdas/reports/invoice-files.ts';
 import type { Stores } from './context.ts';
 import { DEFAULT_DATA_DIR, openStores } from './context.ts';
+import { cliMonthFiles, printMonthFiles } from './month-files.ts';
 import { month, nonNegativeInt, UsageError } from './options.ts';
 import { outputTable } from './table.ts';
 
@@ -142,6 +143,10 @@ export function registerInvoice(program: Command) {
       DEFAULT_GRACE_DAYS,
     )
     .option('--reissue <email...>', 'invoice again customers whose invoice for the month was voided')
+    .option(
+      '--issuer <file>',
+      'who issues (see local/issuer.example.json): a PDF per new document, the FOCUS export',
+    )
     .option('--data-dir <dir>', 'where the embedded default keeps its data', DEFAULT_DATA_DIR)
     .option('--json', 'print the result as JSON')
     .addHelpText(
@@ -160,6 +165,7 @@ Exit status: 0 done, 1 refused for the data (nothing collected, missing user-day
         draft?: boolean;
         graceDays: number;
         reissue?: string[];
+        issuer?: string;
         dataDir: string;
         json?: boolean;
       }) => {
@@ -189,6 +195,12 @@ Exit status: 0 done, 1 refused for the data (nothing collected, missing user-day
                 `${JSON.stringify({ month: result.month, issue: result.issue, created: result.created, unchanged: result.unchanged.length, voided: result.voided, files: result.files, register: result.register }, null, 2)}\n`,
               );
             else printIssue(result);
+            // The month's files for people: a PDF for each new document, the report, workbook and FOCUS.
+            const files = await cliMonthFiles(stores, opts.month!, {
+              issuer: opts.issuer,
+              rates: opts.rates,
+            });
+            if (!opts.json) printMonthFiles(files, (line) => process.stdout.write(`${line}\n`));
           });
         } finally {
           await stores.close();

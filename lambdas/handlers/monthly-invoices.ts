@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { format, subMonths } from 'date-fns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CostCardError, parseCostCard } from '../billing/cost-card.ts';
 import { InvoiceRefusedError } from '../billing/invoice-errors.ts';
 import { draftInvoices, issueInvoices } from '../billing/invoicing.ts';
@@ -60,7 +61,9 @@ async function monthlyInvoices(input: unknown) {
     metrics.addMetric('InvoicesIssued', MetricUnit.Count, summary.invoices);
     metrics.addMetric('CreditNotesIssued', MetricUnit.Count, summary.creditNotes);
     logger.info('invoices issued', summary);
-    return { ...summary, marginKey: await writeMargin(month) };
+    const marginKey = await writeMargin(month);
+    await startMonthFiles(month);
+    return { ...summary, marginKey };
   } catch (error) {
     // The failure itself is logged by `instrumented`; a refusal adds why and whom it concerns.
     if (error instanceof InvoiceRefusedError)
@@ -110,5 +113,21 @@ async function writeMargin(month: string): Promise<string | null> {
     return null;
   }
 }
+
+/**
+ * The month's files for people (report, PDFs, workbook, FOCUS) are made by their own function, so
+ * issuing never waits on rendering and each bundle stays small: started asynchronously here (its
+ * failures retry twice, then land in the dead-letter queue and alarm).
+ */
+async function startMonthFiles(month: string) {
+  const name = process.env.E2L_MONTH_FILES_FUNCTION?.trim();
+  if (!name) return;
+  lambda ??= new LambdaClient({});
+  await lambda.send(
+    new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: JSON.stringify({ month }) }),
+  );
+  logger.info('month files started', { month, function: name });
+}
+let lambda: LambdaClient | undefined;
 
 export const handler = instrumented('monthlyInvoices', monthlyInvoices);

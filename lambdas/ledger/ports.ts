@@ -125,8 +125,11 @@ export interface ObjectStore {
   /** Streams `body` to `key` (multipart for large bodies), returning its sha256 and size. */
   putStream(key: string, body: Readable, contentType: string): Promise<StoredObject>;
   putText(key: string, text: string, contentType: string): Promise<StoredObject>;
+  putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredObject>;
   getStream(key: string): Promise<Readable | null>;
   getText(key: string): Promise<string | null>;
+  getBytes(key: string): Promise<Uint8Array | null>;
+  exists(key: string): Promise<boolean>;
   /** Keys under a prefix, in key order. */
   list(prefix: string): AsyncIterable<string>;
   /** A short-lived GET link for one object. */

@@ -14,7 +14,12 @@ export const reportKeys = {
   activityPart: (day: string, email: string) => `staging/activity/${day}/${encodeURIComponent(email)}.csv`,
   /** Prefixes holding one month's reports (reports bucket) and audit files (audit bucket). */
   monthPrefixes: (month: string) => ({
-    reports: [`usage/daily/${month.replace('-', '/')}/`, `invoices/${month}/`],
+    reports: [
+      `usage/daily/${month.replace('-', '/')}/`,
+      `invoices/${month}/`,
+      `reports/${month}/`,
+      `exports/focus/${month}/`,
+    ],
     audit: [`audit/activity/${month.replace('-', '/')}/`, `audit/admin/${month.replace('-', '/')}/`],
   }),
 } as const;
@@ -67,6 +72,16 @@ export const invoiceKeys = {
   margin: (month: string) => `invoices/${month}/margin-${month}.csv`,
   marginSummary: (month: string) => `invoices/${month}/margin-summary-${month}.csv`,
   marginManifest: (month: string) => `invoices/${month}/margin-${month}.manifest.json`,
+  /** One PDF per issued document, written once and never again. */
+  documentPdf: (month: string, number: string) => `invoices/${month}/documents/${number}.pdf`,
+  workbook: (month: string) => `invoices/${month}/invoices-${month}.xlsx`,
+} as const;
+
+/** Files for people and for FinOps tools, rewritten from the ledger whenever the month changes. */
+export const monthFileKeys = {
+  report: (month: string) => `reports/${month}/report-${month}.html`,
+  focus: (month: string) => `exports/focus/${month}/focus-${month}.csv`,
+  focusManifest: (month: string) => `exports/focus/${month}/focus-${month}.manifest.json`,
 } as const;
 
 /** Finance reconciles against these names and this order; new columns go after `complete`. */

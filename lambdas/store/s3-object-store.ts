@@ -3,6 +3,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
@@ -56,8 +57,12 @@ export class S3ObjectStore implements ObjectStore {
     return { key, sha256: hash.digest('hex'), bytes };
   }
 
-  async putText(key: string, text: string, contentType: string): Promise<StoredObject> {
-    const body = Buffer.from(text, 'utf8');
+  putText(key: string, text: string, contentType: string): Promise<StoredObject> {
+    return this.putBytes(key, Buffer.from(text, 'utf8'), contentType);
+  }
+
+  async putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredObject> {
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const digest = createHash('sha256').update(body).digest();
     await this.s3.send(
       new PutObjectCommand({
@@ -83,11 +88,27 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async getText(key: string): Promise<string | null> {
+    return (await this.getBytes(key))?.toString('utf8') ?? null;
+  }
+
+  async getBytes(key: string): Promise<Buffer | null> {
     const stream = await this.getStream(key);
     if (!stream) return null;
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404)
+        return false;
+      throw error;
+    }
   }
 
   presignGet(key: string, expiresInSeconds: number): Promise<string> {

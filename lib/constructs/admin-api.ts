@@ -97,7 +97,7 @@ export class AdminApi extends Construct {
     grantObjects(fn, [
       {
         bucket: data.reportsBucket,
-        read: ['usage/*', 'invoices/*', config.rateCardKey],
+        read: ['usage/*', 'invoices/*', 'reports/*', 'exports/*', config.rateCardKey],
         list: ['usage/*', 'invoices/*'],
       },
       { bucket: data.auditBucket, read: ['audit/*'], list: ['audit/*'] },

@@ -24,6 +24,8 @@ export type LedgerFunctionProps = {
   readonly invocation:
     | { readonly kind: 'sync' }
     | { readonly kind: 'async'; readonly deadLetterQueue: sqs.IQueue };
+  /** Files copied beside the bundle (paths from the project root), e.g. the PDF fonts. */
+  readonly extraFiles?: readonly string[];
 };
 
 /**
@@ -66,8 +68,19 @@ export class LedgerFunction extends Construct {
         format: OutputFormat.ESM,
         mainFields: ['module', 'main'],
         // The runtime ships AWS SDK v3: bundles stay near 1 MB instead of 2 MB.
-        externalModules: ['@aws-sdk/*'],
+        // jsPDF's optional renderers (HTML, SVG) are never used: left out of the bundle.
+        externalModules: ['@aws-sdk/*', 'html2canvas', 'canvg', 'dompurify', 'core-js'],
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        ...(props.extraFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  (props.extraFiles ?? []).map((f) => `cp "${inputDir}/${f}" "${outputDir}/"`),
+              },
+            }
+          : {}),
       },
     });
     Validations.of(this.fn.role!).acknowledge({

@@ -178,6 +178,17 @@ describe.runIf(run)('the deployed monthly invoices', () => {
     await aws.clients.s3.send(
       new PutObjectCommand({ Bucket: aws.buckets.reports, Key: 'config/rate-card.json', Body: card }),
     );
+    for (const [key, file] of [
+      ['config/issuer.json', 'issuer.example.json'],
+      ['config/issuer-logo.example.png', 'issuer-logo.example.png'],
+    ] as const)
+      await aws.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: aws.buckets.reports,
+          Key: key,
+          Body: readFileSync(new URL(`../../local/${file}`, import.meta.url)),
+        }),
+      );
     const { result, error } = await aws.lambda.invoke(aws.functions.monthly, { month });
     expect(error, JSON.stringify(error)).toBeNull();
     const {
@@ -192,6 +203,25 @@ describe.runIf(run)('the deployed monthly invoices', () => {
     expect(issue).toBe(1);
     expect(customers).toBeGreaterThan(5);
     expect(result).toMatchObject({ marginKey: null }); // no cost card uploaded yet
+    // The monthly run started the month's files asynchronously; they ran as their own function.
+    await aws.lambda.asyncSettled();
+    const filesRuns = aws.lambda.invocations.filter((i) => i.function === aws.functions.monthFiles);
+    expect(filesRuns.map((i) => i.error)).toEqual([null]);
+    const keys = async (prefix: string) =>
+      (
+        (await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: aws.buckets.reports, Prefix: prefix })))
+          .Contents ?? []
+      ).map((o) => o.Key!);
+    expect(await keys(`reports/${month}/`)).toEqual([`reports/${month}/report-${month}.html`]);
+    expect((await keys(`invoices/${month}/documents/`)).filter((k) => k.endsWith('.pdf'))).toHaveLength(
+      customers,
+    );
+    expect(await keys(`invoices/${month}/invoices-${month}.xlsx`)).toHaveLength(1);
+    expect(await keys(`exports/focus/${month}/`)).toEqual([
+      `exports/focus/${month}/focus-${month}.csv`,
+      `exports/focus/${month}/focus-${month}.manifest.json`,
+    ]);
+    expect(aws.proxies.denied()).toEqual([]);
     // Issued again, nothing changes: no new issue, no document rewritten; with a cost card the margins are written.
     const costs = readFileSync(new URL('../../local/cost-card.example.json', import.meta.url), 'utf8');
     await aws.clients.s3.send(

@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * with the project's own configuration, and every forbidden import is reported while ports are not.
  */
 const root = resolve(import.meta.dirname, '../..');
-const DOMAIN = ['ledger', 'calendar', 'alerts', 'collect', 'billing', 'reports', 'status'] as const;
+const DOMAIN = [
+  'ledger',
+  'calendar',
+  'alerts',
+  'collect',
+  'billing',
+  'reports',
+  'documents',
+  'status',
+] as const;
 const FORBIDDEN = [
   "import { E2Client } from '../e2/client.ts';",
   "import { dynamoLedgerStore } from '../store/dynamo-ledger-store.ts';",

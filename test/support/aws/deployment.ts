@@ -261,6 +261,7 @@ export async function deployLedger(options: DeployOptions) {
       functionPolicies[id] = statements;
       const keyId = `FN${id}`;
       proxies.principal(keyId, { name: id, statements });
+      lambda.caller(keyId, statements); // a function may invoke another (the monthly run, its files)
       lambda.register({
         logicalId: id,
         name: id,
@@ -279,6 +280,7 @@ export async function deployLedger(options: DeployOptions) {
           AWS_ENDPOINT_URL_SECRETS_MANAGER: proxies.endpoints.secretsmanager,
           AWS_ENDPOINT_URL_SFN: proxies.endpoints.sfn,
           AWS_ENDPOINT_URL_SNS: proxies.endpoints.sns,
+          AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
           // moto serves S3 on one host: path-style URLs (the code's switch for S3-compatible endpoints).
           E2L_S3_PATH_STYLE: 'true',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -372,6 +374,7 @@ export async function deployLedger(options: DeployOptions) {
         collectBatch: only(functions, 'NightlyCollectBatch'),
         finalize: only(functions, 'NightlyFinalize'),
         monthly: only(functions, 'MonthlyHandler'),
+        monthFiles: only(functions, 'MonthFilesHandler'),
         admin: only(functions, 'AdminHandler'),
       },
       stateMachineArn: only(stateMachines, 'Nightly'),

@@ -82,6 +82,7 @@ export class LambdaService {
   readonly #workers = new Map<string, Worker[]>();
   readonly #callers = new Map<string, readonly PolicyStatement[]>();
   readonly #attempts = new Map<string, number>();
+  readonly #queued = new Set<Promise<void>>();
   #server: Server | undefined;
   #xray: Socket | undefined;
   endpoint = '';
@@ -142,10 +143,19 @@ export class LambdaService {
   }
 
   async stop() {
+    // Queued asynchronous invocations finish first (a function still running would lose its emulators).
+    await Promise.race([this.asyncSettled(), new Promise((r) => setTimeout(r, 30_000))]);
     for (const workers of this.#workers.values()) for (const w of workers) w.child.kill('SIGKILL');
-    this.#xray?.close();
+    const xray = this.#xray;
+    this.#xray = undefined;
+    xray?.close();
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+
+  /** Waits for every asynchronous (InvocationType Event) invocation queued so far to finish. */
+  async asyncSettled(): Promise<void> {
+    while (this.#queued.size > 0) await Promise.all([...this.#queued]);
   }
 
   /** Invokes a function directly, as API Gateway or a schedule would. */
@@ -214,6 +224,18 @@ export class LambdaService {
           { Type: 'User', message: `Function not found: ${name}` },
           { 'x-amzn-errortype': 'ResourceNotFoundException' },
         );
+      // InvocationType Event: Lambda queues the event, answers 202 at once, and retries a failed
+      // run twice (the function's async configuration); the caller never sees the result.
+      if (String(req.headers['x-amz-invocation-type'] ?? '') === 'Event') {
+        const queued = (async () => {
+          for (let attempt = 1; attempt <= 3; attempt++) if (!(await this.#run(spec, event)).error) return;
+        })();
+        this.#queued.add(queued);
+        void queued.finally(() => this.#queued.delete(queued));
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end('');
+        return;
+      }
       outcome = await this.#run(spec, event);
     }
     if (outcome.error) return reply(200, outcome.error, { 'x-amz-function-error': 'Unhandled' });

@@ -1,0 +1,108 @@
+import { Readable } from 'node:stream';
+import type { MarginReport } from '../billing/margin.ts';
+import type { RateCard } from '../billing/rate-card.ts';
+import type { LedgerStore, ObjectStore, StoredObject } from '../ledger/ports.ts';
+import { invoiceKeys, monthFileKeys } from '../reports/layout.ts';
+import { focusCsv } from './focus-export.ts';
+import { type DocumentFonts, renderDocumentPdf } from './invoice-pdf.ts';
+import type { Issuer } from './issuer.ts';
+import { loadMonthData } from './month-data.ts';
+import { summarizeMonth } from './month-summary.ts';
+import { renderMonthReport } from './report-html.ts';
+import { renderWorkbook } from './workbook-xlsx.ts';
+
+export type MonthFilesDeps = {
+  readonly ledger: Pick<LedgerStore, 'snapshotsForDay' | 'listProfiles' | 'monthDocuments'>;
+  readonly objects: ObjectStore;
+  readonly now: () => Date;
+  /** Who issues: PDFs and the FOCUS export need it; without it they are not written (and say why). */
+  readonly issuer: Issuer | null;
+  readonly logo: { readonly bytes: Uint8Array; readonly format: 'PNG' | 'JPEG' } | null;
+  readonly fonts: DocumentFonts;
+  /** The rate cards at hand (by sha256): a document made with one of them shows its storage tiers. */
+  readonly rateCards: ReadonlyMap<string, RateCard>;
+};
+
+export type MonthFiles = {
+  readonly month: string;
+  readonly report: StoredObject;
+  readonly workbook: StoredObject | null;
+  readonly focus: StoredObject | null;
+  /** PDFs written by this call, and those that existed already (never rewritten). */
+  readonly pdfsWritten: readonly string[];
+  readonly pdfsExisting: number;
+  /** Why some files were not written (no issued document, no issuer config). */
+  readonly skipped: readonly string[];
+};
+
+/**
+ * The month's files for people: the HTML report, one PDF per issued document (each written once:
+ * an issued document's PDF is never rewritten), the Excel workbook and the FOCUS export. The report,
+ * workbook and export are views of the current ledger and are written again whenever called.
+ */
+export async function writeMonthFiles(
+  deps: MonthFilesDeps,
+  month: string,
+  options: { readonly margin?: MarginReport | null } = {},
+): Promise<MonthFiles> {
+  const data = await loadMonthData(deps.ledger, month);
+  const generatedAt = deps.now().toISOString();
+  const report = await deps.objects.putText(
+    monthFileKeys.report(month),
+    renderMonthReport(summarizeMonth(data, options.margin ?? null), deps.issuer, generatedAt),
+    'text/html; charset=utf-8',
+  );
+  const pdfsWritten: string[] = [];
+  let pdfsExisting = 0;
+  if (data.documents.length === 0)
+    return {
+      month,
+      report,
+      workbook: null,
+      focus: null,
+      pdfsWritten,
+      pdfsExisting,
+      skipped: [`${month} has no issued document: no PDFs, workbook or FOCUS export`],
+    };
+  const { issuer } = deps;
+  const skipped: string[] = [];
+  if (issuer) {
+    for (const doc of data.documents) {
+      const key = invoiceKeys.documentPdf(month, doc.number);
+      if (await deps.objects.exists(key)) {
+        pdfsExisting++;
+        continue;
+      }
+      await deps.objects.putBytes(key, renderDocumentPdf(doc, { ...deps, issuer }), 'application/pdf');
+      pdfsWritten.push(key);
+    }
+  } else skipped.push('no issuer config (name, address, tax id): PDFs and the FOCUS export are not written');
+  const workbook = await deps.objects.putBytes(
+    invoiceKeys.workbook(month),
+    await renderWorkbook(data),
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  );
+  if (!issuer) return { month, report, workbook, focus: null, pdfsWritten, pdfsExisting, skipped };
+  const focus = await deps.objects.putStream(
+    monthFileKeys.focus(month),
+    Readable.from(focusCsv(data, issuer)),
+    'text/csv; charset=utf-8',
+  );
+  await deps.objects.putText(
+    monthFileKeys.focusManifest(month),
+    `${JSON.stringify(
+      {
+        month,
+        specification: 'FinOps FOCUS 1.2',
+        generatedAt,
+        files: [{ key: focus.key, sha256: focus.sha256, bytes: focus.bytes }],
+        documents: data.documents.length,
+        note: 'Per customer (SubAccountId), the sum of BilledCost equals the register net for the month.',
+      },
+      null,
+      2,
+    )}\n`,
+    'application/json',
+  );
+  return { month, report, workbook, focus, pdfsWritten, pdfsExisting, skipped };
+}
