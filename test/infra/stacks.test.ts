@@ -260,7 +260,7 @@ describe('least privilege, per function', () => {
 describe('the stateless stack', () => {
   it('runs every function on ARM64 Node.js 24 with an explicit timeout, memory, log retention and tracing', () => {
     const functions = resources(stateless, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [id, fn] of functions) {
       expect(fn.Properties.Architectures, id).toEqual(['arm64']);
       expect(fn.Properties.Runtime, id).toBe('nodejs24.x');
@@ -346,11 +346,13 @@ describe('the stateless stack', () => {
         'UserDaysMissing',
         'UserDaysMissingPastWindow',
         'InvoicesRefused',
+        'AlertEvaluationFailed',
+        'MarginNotWritten',
         'ApproximateNumberOfMessagesVisible',
         '5xx',
       ]),
     );
-    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(5);
+    expect(metrics.filter((m) => m === 'Errors')).toHaveLength(6);
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     stateless.resourceCountIs('AWS::SNS::Subscription', 1);
   });
