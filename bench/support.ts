@@ -12,6 +12,14 @@ export type WorkerResult = {
   maxRssMb: number;
   peakHeapMb: number;
   requests: number;
+  /** The collector's own CPU (this process) and the store process's, apart. */
+  cpu: {
+    collectorMsPerUserDay: number;
+    collectorMs: number;
+    storesMs: number | null;
+    storesMaxRssMb: number | null;
+  };
+  items: { snapshotItems: number; snapshotBytes: number; partPuts: number };
   summary: {
     userDaysStored: number;
     userDaysFailed: number;

@@ -8,7 +8,7 @@ import type { LedgerStore, ObjectStore } from '../../lambdas/ledger/ports.ts';
 import { openAlertNotifier } from '../../lambdas/wiring/alert-notifier.ts';
 import { openLedgerStores } from '../../lambdas/wiring/ledger-stores.ts';
 import { lockDataDir } from '../../local/stores/data-dir-lock.ts';
-import { startLocalStores } from '../../local/stores/local-stores.ts';
+import { startLocalStoresProcess } from '../../local/stores/store-process-client.ts';
 import { UsageError } from './options.ts';
 
 export const DEFAULT_DATA_DIR = '.e2-ledger';
@@ -56,9 +56,10 @@ export async function openStores(dataDir: string, env: NodeJS.ProcessEnv = proce
 export async function openLocalStores(dataDir: string): Promise<Stores> {
   // One process per data directory: a second one is told who has it, and touches nothing.
   const lock = lockDataDir(dataDir, process.argv[2] ?? 'command');
-  let local: Awaited<ReturnType<typeof startLocalStores>>;
+  let local: Awaited<ReturnType<typeof startLocalStoresProcess>>;
   try {
-    local = await startLocalStores({ dataDir });
+    // dynalite and s3rver in their own process: the collection keeps this event loop to itself.
+    local = await startLocalStoresProcess({ dataDir });
   } catch (error) {
     lock.release();
     throw error;
