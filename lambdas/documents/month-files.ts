@@ -31,6 +31,8 @@ export type MonthFiles = {
   /** PDFs written by this call, and those that existed already (never rewritten). */
   readonly pdfsWritten: readonly string[];
   readonly pdfsExisting: number;
+  /** PDFs not rendered because `stopPdfs` said to stop: the next call writes them. */
+  readonly pdfsRemaining: number;
   /** Why some files were not written (no issued document, no issuer config). */
   readonly skipped: readonly string[];
 };
@@ -43,7 +45,11 @@ export type MonthFiles = {
 export async function writeMonthFiles(
   deps: MonthFilesDeps,
   month: string,
-  options: { readonly margin?: MarginReport | null } = {},
+  options: {
+    readonly margin?: MarginReport | null;
+    /** Asked before each PDF: true stops rendering (a Lambda near its timeout); the rest stay to do. */
+    readonly stopPdfs?: () => boolean;
+  } = {},
 ): Promise<MonthFiles> {
   const data = await loadMonthData(deps.ledger, month);
   const generatedAt = deps.now().toISOString();
@@ -62,27 +68,20 @@ export async function writeMonthFiles(
       focus: null,
       pdfsWritten,
       pdfsExisting,
+      pdfsRemaining: 0,
       skipped: [`${month} has no issued document: no PDFs, workbook or FOCUS export`],
     };
   const { issuer } = deps;
   const skipped: string[] = [];
-  if (issuer) {
-    for (const doc of data.documents) {
-      const key = invoiceKeys.documentPdf(month, doc.number);
-      if (await deps.objects.exists(key)) {
-        pdfsExisting++;
-        continue;
-      }
-      await deps.objects.putBytes(key, renderDocumentPdf(doc, { ...deps, issuer }), 'application/pdf');
-      pdfsWritten.push(key);
-    }
-  } else skipped.push('no issuer config (name, address, tax id): PDFs and the FOCUS export are not written');
+  if (!issuer)
+    skipped.push('no issuer config (name, address, tax id): PDFs and the FOCUS export are not written');
   const workbook = await deps.objects.putBytes(
     invoiceKeys.workbook(month),
     await renderWorkbook(data),
     'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   );
-  if (!issuer) return { month, report, workbook, focus: null, pdfsWritten, pdfsExisting, skipped };
+  if (!issuer)
+    return { month, report, workbook, focus: null, pdfsWritten, pdfsExisting, pdfsRemaining: 0, skipped };
   const focus = await deps.objects.putStream(
     monthFileKeys.focus(month),
     Readable.from(focusCsv(data, issuer)),
@@ -104,5 +103,20 @@ export async function writeMonthFiles(
     )}\n`,
     'application/json',
   );
-  return { month, report, workbook, focus, pdfsWritten, pdfsExisting, skipped };
+  // PDFs last (the slow part, ~70 ms each): a run that must stop early leaves the rest for the next.
+  let pdfsRemaining = 0;
+  for (const doc of data.documents) {
+    const key = invoiceKeys.documentPdf(month, doc.number);
+    if (await deps.objects.exists(key)) {
+      pdfsExisting++;
+      continue;
+    }
+    if (options.stopPdfs?.()) {
+      pdfsRemaining++;
+      continue;
+    }
+    await deps.objects.putBytes(key, renderDocumentPdf(doc, { ...deps, issuer }), 'application/pdf');
+    pdfsWritten.push(key);
+  }
+  return { month, report, workbook, focus, pdfsWritten, pdfsExisting, pdfsRemaining, skipped };
 }

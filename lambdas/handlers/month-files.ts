@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { CostCardError, parseCostCard } from '../billing/cost-card.ts';
 import { computeMargins, MarginRefusedError } from '../billing/margin.ts';
@@ -37,7 +38,7 @@ async function optionalCard<T>(
  * The month's files for people, after the monthly run issued it (invoked asynchronously): the HTML
  * report, a PDF per issued document (never rewritten), the workbook and the FOCUS export.
  */
-async function monthFiles(input: unknown) {
+async function monthFiles(input: unknown, context: Context) {
   const { month } = event.parse(input);
   const rt = runtime();
   const issuer = await optionalCard(rt.objects, rt.config.issuerKey, parseIssuer);
@@ -63,8 +64,15 @@ async function monthFiles(input: unknown) {
       rateCards: new Map<string, RateCard>(rate ? [[rate.sha256, rate.card]] : []),
     },
     month,
-    { margin },
+    // Stop a minute before the timeout; the asynchronous retry renders what is left.
+    { margin, stopPdfs: () => context.getRemainingTimeInMillis() < 60_000 },
   );
+  if (files.pdfsRemaining > 0) {
+    metrics.addMetric('DocumentPdfsRemaining', MetricUnit.Count, files.pdfsRemaining);
+    throw new Error(
+      `${files.pdfsRemaining} PDF(s) of ${month} remain after ${files.pdfsWritten.length} in this run: Lambda's asynchronous retry continues from there (PDFs already written are skipped)`,
+    );
+  }
   metrics.addMetric('DocumentPdfsWritten', MetricUnit.Count, files.pdfsWritten.length);
   if (files.skipped.length > 0) {
     metrics.addMetric('MonthFilesSkipped', MetricUnit.Count, files.skipped.length);

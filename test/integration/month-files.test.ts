@@ -118,6 +118,30 @@ describe('the month files', () => {
   });
 });
 
+describe('a month-files run that must stop early', () => {
+  it('leaves the remaining PDFs to the next run, which writes exactly those', async () => {
+    const month = '2026-09';
+    await runCollection(env.deps({ now: () => new Date('2026-11-05T02:00:00Z') }), {
+      kind: 'backfill',
+      from: '2026-09-01',
+      to: '2026-09-30',
+    });
+    const issued = await issueInvoices(
+      { ...invoicing, ledger: env.ledger, objects: env.objects },
+      { month, rateCardText: RATE_TEXT },
+    );
+    expect(issued.created.length).toBeGreaterThan(5);
+    let rendered = 0;
+    const first = await writeMonthFiles(deps(), month, { stopPdfs: () => rendered++ >= 3 });
+    expect(first.pdfsWritten).toHaveLength(3);
+    expect(first.pdfsRemaining).toBe(issued.created.length - 3);
+    const second = await writeMonthFiles(deps(), month);
+    expect(second.pdfsExisting).toBe(3);
+    expect(second.pdfsWritten).toHaveLength(issued.created.length - 3);
+    expect(second.pdfsRemaining).toBe(0);
+  });
+});
+
 describe.runIf(hasPdftotext || required)('invoice PDFs, read back as text', () => {
   it('carry the number, the customer, the period and the register amounts to the cent', async () => {
     expect(documents.length).toBeGreaterThan(8);
