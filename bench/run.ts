@@ -23,6 +23,7 @@ import { dynamoLedgerStore } from '../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../lambdas/store/s3-object-store.ts';
 import { loadDocumentFonts } from '../lambdas/wiring/document-fonts.ts';
 import { startLocalStores } from '../local/stores/local-stores.ts';
+import { startLocalStoresProcess } from '../local/stores/store-process-client.ts';
 import { costFor, type Deployment, type Measured, type Prices } from './cost-model.ts';
 import { BENCH_TOKEN, fmt, percentile, runWorker, withSimulator } from './support.ts';
 
@@ -194,7 +195,8 @@ if (full) {
 const invoiceUsers = opts.invoiceUsers ?? (full ? 10_000 : quick ? 500 : 2_000);
 {
   const dir = mkdtempSync(join(tmpdir(), 'e2l-bench-inv-'));
-  const stores = await startLocalStores({ dataDir: dir });
+  // The stores in their own process, as on the CLI: the RSS below is the issuer's alone.
+  const stores = await startLocalStoresProcess({ dataDir: dir });
   const db = createDocumentClient(stores.connection);
   const s3 = createS3Client(stores.connection);
   const ledger = dynamoLedgerStore(db, stores.table);

@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { AlertSettingsError } from '../lambdas/alerts/settings.ts';
 import { CostCardError } from '../lambdas/billing/cost-card.ts';
 import { RateCardError } from '../lambdas/billing/rate-card.ts';
 import { ConfigError } from '../lambdas/config/env.ts';
@@ -48,7 +47,6 @@ const USAGE_ERRORS = [
   UsageError,
   RateCardError,
   CostCardError,
-  AlertSettingsError,
   ConfigError,
   E2ConfigError,
   AdminTokensError,

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { jsonEnv } from '../config/env.ts';
 
 /** Thresholds for the nightly alerts; every field has a default, a wrong one fails with its name. */
 export const alertSettingsSchema = z
@@ -25,24 +26,7 @@ export const alertSettingsSchema = z
 export type AlertSettings = z.infer<typeof alertSettingsSchema>;
 export const defaultAlertSettings: AlertSettings = alertSettingsSchema.parse({});
 
-export class AlertSettingsError extends Error {
-  override name = 'AlertSettingsError';
-}
-
 /** `E2L_ALERTS` (JSON, optional): the thresholds, each defaulting. */
 export function alertSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AlertSettings {
-  const raw = env.E2L_ALERTS?.trim();
-  if (!raw) return defaultAlertSettings;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new AlertSettingsError('E2L_ALERTS must be JSON, e.g. {"quotaLevels":[80,95,100]}');
-  }
-  const parsed = alertSettingsSchema.safeParse(json);
-  if (!parsed.success)
-    throw new AlertSettingsError(
-      `E2L_ALERTS is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
-  return parsed.data;
+  return jsonEnv('E2L_ALERTS', alertSettingsSchema, env) ?? defaultAlertSettings;
 }

@@ -1,3 +1,5 @@
+import type * as z from 'zod';
+
 /** Reads configuration from the environment once, failing with the variable's name when it is wrong. */
 
 export class ConfigError extends Error {
@@ -24,4 +26,26 @@ export function intEnv(
   if (value < range.min || value > range.max)
     throw new ConfigError(`${name} must be from ${range.min} to ${range.max}, got ${value}`);
   return value;
+}
+
+/** A JSON variable read through `schema`, or null when unset; errors name the variable and the field. */
+export function jsonEnv<S extends z.ZodType>(
+  name: string,
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw new ConfigError(
+      `${name} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
 }

@@ -78,15 +78,7 @@ async function monthFiles(input: unknown, context: Context) {
     metrics.addMetric('MonthFilesSkipped', MetricUnit.Count, files.skipped.length);
     logger.warn('month files incomplete', { month, skipped: files.skipped });
   }
-  logger.info('month files written', {
-    month,
-    report: files.report.key,
-    workbook: files.workbook?.key ?? null,
-    focus: files.focus?.key ?? null,
-    pdfsWritten: files.pdfsWritten.length,
-    pdfsExisting: files.pdfsExisting,
-  });
-  return {
+  const result = {
     month,
     report: files.report.key,
     workbook: files.workbook?.key ?? null,
@@ -95,6 +87,8 @@ async function monthFiles(input: unknown, context: Context) {
     pdfsExisting: files.pdfsExisting,
     skipped: files.skipped,
   };
+  logger.info('month files written', result);
+  return result;
 }
 
 export const handler = instrumented('monthFiles', monthFiles);

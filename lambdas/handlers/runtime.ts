@@ -1,27 +1,9 @@
 import { alertSettingsFromEnv } from '../alerts/settings.ts';
 import { defaultWindowSettings, type WindowSettings } from '../collect/window.ts';
-import { ConfigError, intEnv, requireEnv } from '../config/env.ts';
+import { intEnv, jsonEnv, requireEnv } from '../config/env.ts';
 import { DEFAULT_E2_API_URL } from '../e2/config.ts';
 import { type ScheduleSettings, scheduleSchema } from '../status/schedule.ts';
 import { openLedgerStores } from '../wiring/ledger-stores.ts';
-
-/** `E2L_SCHEDULE`: when the stack runs the nightly and the monthly (JSON), or null when unset. */
-function scheduleFromEnv(env: NodeJS.ProcessEnv): ScheduleSettings | null {
-  const raw = env.E2L_SCHEDULE?.trim();
-  if (!raw) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new ConfigError('E2L_SCHEDULE must be JSON');
-  }
-  const parsed = scheduleSchema.safeParse(json);
-  if (!parsed.success)
-    throw new ConfigError(
-      `E2L_SCHEDULE is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  return parsed.data;
-}
 
 /** Configuration read once per cold start; a missing variable fails with its name. */
 export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -36,7 +18,8 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
     rateCardKey: env.E2L_RATE_CARD_KEY?.trim() || 'config/rate-card.json',
     costCardKey: env.E2L_COST_CARD_KEY?.trim() || 'config/cost-card.json',
     issuerKey: env.E2L_ISSUER_KEY?.trim() || 'config/issuer.json',
-    schedule: scheduleFromEnv(env),
+    /** `E2L_SCHEDULE`: when the stack runs the nightly and the monthly (JSON), or null when unset. */
+    schedule: jsonEnv('E2L_SCHEDULE', scheduleSchema, env) as ScheduleSettings | null,
     alerts: alertSettingsFromEnv(env),
     settings: {
       ...defaultWindowSettings,

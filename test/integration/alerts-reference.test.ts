@@ -2,20 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDeps } from '../../lambdas/alerts/nightly-alerts.ts';
 import { defaultAlertSettings } from '../../lambdas/alerts/settings.ts';
 import { daysBetween, plusDays } from '../../lambdas/calendar/days.ts';
-import { runCollection } from '../../lambdas/collect/run-collection.ts';
 import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
-import { E2Client } from '../../lambdas/e2/client.ts';
-import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
 import type { AlertTransition } from '../../lambdas/ledger/alerts.ts';
-import type { AlertNotifier, LedgerStore } from '../../lambdas/ledger/ports.ts';
+import type { AlertNotifier } from '../../lambdas/ledger/ports.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { ALERT_COLUMNS, reportKeys } from '../../lambdas/reports/layout.ts';
-import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
-import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
-import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
-import { type LocalStores, startLocalStores } from '../../local/stores/local-stores.ts';
 import { commandWorks } from '../support/aws/processes.ts';
-import { type ReferenceFixture, startReferenceServer } from '../support/reference-server.ts';
+import { startReferenceLedger } from '../support/reference-ledger.ts';
+import type { ReferenceFixture } from '../support/reference-server.ts';
 
 // Issue 14's acceptance for alerts: night after night against a server that follows the reference,
 // an account crossing 95% of its quota fires one alert, and one resolution when it drops back; the
@@ -48,11 +42,7 @@ const fixture: ReferenceFixture = {
 };
 
 const hasPython = commandWorks('python3', ['-c', 'import http.server']);
-let server: Awaited<ReturnType<typeof startReferenceServer>>;
-let stores: LocalStores;
-let ledger: LedgerStore;
-let objects: S3ObjectStore;
-let e2: E2Client;
+let ref: Awaited<ReturnType<typeof startReferenceLedger>>;
 const sent: AlertTransition[] = [];
 const notifier: AlertNotifier = {
   async publish(transitions) {
@@ -62,42 +52,30 @@ const notifier: AlertNotifier = {
 
 beforeAll(async () => {
   if (!hasPython) return;
-  server = await startReferenceServer(fixture, TOKEN);
-  stores = await startLocalStores();
-  ledger = dynamoLedgerStore(createDocumentClient(stores.connection), stores.table);
-  objects = new S3ObjectStore(createS3Client(stores.connection), stores.bucket);
-  e2 = new E2Client({ apiUrl: server.url, token: TOKEN });
+  ref = await startReferenceLedger(fixture, TOKEN);
 }, 60_000);
 
 afterAll(async () => {
-  await e2?.close();
-  await stores?.stop();
-  await server?.stop();
+  await ref?.stop();
 });
 
 /** The nightly of the day after `day` (it collects `day`, recollectDays 0), with the alerts. */
 const night = (day: string, alertNotifier: AlertNotifier = notifier) => {
   const now = () => new Date(`${plusDays(day, 1)}T02:30:00Z`);
   const alerts: AlertDeps = {
-    ledger,
-    objects,
+    ledger: ref.ledger,
+    objects: ref.objects,
     notifier: alertNotifier,
     settings: defaultAlertSettings,
     recollectDays: 0,
     now,
   };
-  return runCollection(
-    {
-      source: new E2UsageSource(e2),
-      ledger,
-      objects,
-      now,
-      concurrency: 2,
-      settings: { ...defaultWindowSettings, recollectDays: 0 },
-      alerts,
-    },
-    { kind: 'backfill', from: day, to: day },
-  );
+  return ref.collect(day, day, {
+    now,
+    concurrency: 2,
+    settings: { ...defaultWindowSettings, recollectDays: 0 },
+    alerts,
+  });
 };
 
 describe.runIf(hasPython)(
@@ -113,7 +91,7 @@ describe.runIf(hasPython)(
         ['2026-10-06', 'quota@ref.example', 'resolved', 95],
       ]);
       expect(sent[0]).toMatchObject({ kind: 'quota', value: '96.00', threshold: '95', version: 1 });
-      const states = await ledger.alertStates();
+      const states = await ref.ledger.alertStates();
       expect(states).toMatchObject([
         {
           id: 'quota#quota@ref.example',
@@ -124,16 +102,16 @@ describe.runIf(hasPython)(
         },
       ]);
       // The day files: firing on the 4th (no transition that day), resolved on the 6th.
-      const fourth = parseCsv((await objects.getText(reportKeys.alerts('2026-10-04')))!);
+      const fourth = parseCsv((await ref.objects.getText(reportKeys.alerts('2026-10-04')))!);
       expect(fourth[0]).toEqual([...ALERT_COLUMNS]);
       expect(fourth.slice(1).map((r) => [r[3], r[4], r[5], r[11]])).toEqual([
         ['quota@ref.example', 'firing', '95', ''],
       ]);
-      const sixth = parseCsv((await objects.getText(reportKeys.alerts('2026-10-06')))!);
+      const sixth = parseCsv((await ref.objects.getText(reportKeys.alerts('2026-10-06')))!);
       expect(sixth.slice(1).map((r) => [r[3], r[4], r[11]])).toEqual([
         ['quota@ref.example', 'resolved', 'resolved'],
       ]);
-      expect(await ledger.alertLog('2026-10-01', '2026-10-08')).toHaveLength(2);
+      expect(await ref.ledger.alertLog('2026-10-01', '2026-10-08')).toHaveLength(2);
     });
 
     it('running a night again, or an older day (a backfill of the past), sends nothing', async () => {
@@ -145,11 +123,11 @@ describe.runIf(hasPython)(
     });
 
     it('a transition that could not be sent is sent after the next night, exactly once', async () => {
-      await server.setUsage('quota@ref.example', '2026-10-09', {
+      await ref.server.setUsage('quota@ref.example', '2026-10-09', {
         disk_used: 0.97 * QUOTA_GB * GB,
         uploads: GB,
       });
-      await server.setUsage('steady@ref.example', '2026-10-09', { disk_used: 10 * GB });
+      await ref.server.setUsage('steady@ref.example', '2026-10-09', { disk_used: 10 * GB });
       const down: AlertNotifier = {
         async publish() {
           throw new Error('SNS unavailable');
@@ -157,16 +135,16 @@ describe.runIf(hasPython)(
       };
       const failed = await night('2026-10-09', down);
       expect(failed.alerts).toMatchObject({ evaluated: true, notifyError: 'SNS unavailable' });
-      expect((await ledger.alertStates())[0]!.pending).toHaveLength(1);
+      expect((await ref.ledger.alertStates())[0]!.pending).toHaveLength(1);
       const before = sent.length;
-      await server.setUsage('quota@ref.example', '2026-10-10', {
+      await ref.server.setUsage('quota@ref.example', '2026-10-10', {
         disk_used: 0.97 * QUOTA_GB * GB,
         uploads: GB,
       });
-      await server.setUsage('steady@ref.example', '2026-10-10', { disk_used: 10 * GB });
+      await ref.server.setUsage('steady@ref.example', '2026-10-10', { disk_used: 10 * GB });
       await night('2026-10-10');
       expect(sent.slice(before).map((t) => [t.day, t.transition])).toEqual([['2026-10-09', 'fired']]);
-      expect((await ledger.alertStates())[0]!.pending).toEqual([]);
+      expect((await ref.ledger.alertStates())[0]!.pending).toEqual([]);
     });
   },
 );

@@ -1,20 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueInvoices } from '../../lambdas/billing/invoicing.ts';
 import { daysBetween } from '../../lambdas/calendar/days.ts';
-import { runCollection } from '../../lambdas/collect/run-collection.ts';
-import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
-import { E2Client } from '../../lambdas/e2/client.ts';
-import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
-import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { REGISTER_COLUMNS } from '../../lambdas/reports/layout.ts';
-import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
-import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
-import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
-import { type LocalStores, startLocalStores } from '../../local/stores/local-stores.ts';
 import { commandWorks } from '../support/aws/processes.ts';
-import { type ReferenceFixture, startReferenceServer } from '../support/reference-server.ts';
+import { startReferenceLedger } from '../support/reference-ledger.ts';
+import type { ReferenceFixture } from '../support/reference-server.ts';
 
 // Issue 11's acceptance: collect a month from a server written from the reference (not our
 // simulator), issue it, change one customer's usage upstream for one day, re-collect that day, and
@@ -127,45 +118,20 @@ function expectedCents(email: string, data: ReferenceFixture['usage']): { total:
 const money = (cents: bigint) => `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
 
 const hasPython = commandWorks('python3', ['-c', 'import http.server']);
-let server: Awaited<ReturnType<typeof startReferenceServer>>;
-let stores: LocalStores;
-let ledger: LedgerStore;
-let objects: S3ObjectStore;
-let e2: E2Client;
+let ref: Awaited<ReturnType<typeof startReferenceLedger>>;
 const RATE_CARD = readFileSync(new URL('../../local/rate-card.example.json', import.meta.url), 'utf8');
 
 beforeAll(async () => {
   if (!hasPython) return;
-  server = await startReferenceServer(fixture, TOKEN);
-  stores = await startLocalStores();
-  ledger = dynamoLedgerStore(createDocumentClient(stores.connection), stores.table);
-  objects = new S3ObjectStore(createS3Client(stores.connection), stores.bucket);
-  e2 = new E2Client({ apiUrl: server.url, token: TOKEN });
+  ref = await startReferenceLedger(fixture, TOKEN);
 }, 60_000);
 
 afterAll(async () => {
-  await e2?.close();
-  await stores?.stop();
-  await server?.stop();
+  await ref?.stop();
 });
 
-const collect = (from: string, to: string) =>
-  runCollection(
-    {
-      source: new E2UsageSource(e2),
-      ledger,
-      objects,
-      now: () => new Date('2026-11-05T02:30:00Z'),
-      concurrency: 4,
-      settings: defaultWindowSettings,
-    },
-    { kind: 'backfill', from, to },
-  );
-const issue = () =>
-  issueInvoices(
-    { ledger, objects, now: () => new Date('2026-11-05T06:00:00Z'), principal: 'test:finance', graceDays: 3 },
-    { month: '2026-10', rateCardText: RATE_CARD },
-  );
+const collect = (from: string, to: string) => ref.collect(from, to);
+const issue = () => ref.issue('2026-10', RATE_CARD);
 
 describe.runIf(hasPython)('invoice corrections against a server that follows the reference', () => {
   it('leaves the first invoice untouched, cancels it with a credit note, and issues the new amounts exactly', async () => {
@@ -179,16 +145,16 @@ describe.runIf(hasPython)('invoice corrections against a server that follows the
     ]);
     for (const d of first.created)
       expect(d.amounts.total, d.email).toBe(money(expectedCents(d.email, usage)!.total));
-    const firstFile = (await objects.getText(first.files!.documents.key))!;
+    const firstFile = (await ref.objects.getText(first.files!.documents.key))!;
     const bobFirst = first.created.find((d) => d.email === 'bob@ref.example')!;
 
     // IDrive corrects one day of Bob's storage; the day is collected again.
-    await server.setUsage('bob@ref.example', '2026-10-10', { disk_used: 9e12 });
+    await ref.server.setUsage('bob@ref.example', '2026-10-10', { disk_used: 9e12 });
     usage['bob@ref.example']!['2026-10-10'] = [9e12, 0, 2e10];
     expect((await collect('2026-10-10', '2026-10-10')).summary.status).toBe('succeeded');
     const second = await issue();
 
-    expect(await objects.getText(first.files!.documents.key)).toBe(firstFile);
+    expect(await ref.objects.getText(first.files!.documents.key)).toBe(firstFile);
     expect(second.created.map((d) => [d.type, d.email, d.references])).toEqual([
       ['credit_note', 'bob@ref.example', bobFirst.number],
       ['invoice', 'bob@ref.example', null],
@@ -197,7 +163,7 @@ describe.runIf(hasPython)('invoice corrections against a server that follows the
     expect(second.created[1]!.amounts.total).toBe(money(expectedCents('bob@ref.example', usage)!.total));
     expect(second.unchanged).toEqual(['alice@ref.example', 'carol@ref.example', 'erin@ref.example']);
 
-    const rows = parseCsv((await objects.getText(second.register.register.key))!);
+    const rows = parseCsv((await ref.objects.getText(second.register.register.key))!);
     const c = (name: (typeof REGISTER_COLUMNS)[number]) => REGISTER_COLUMNS.indexOf(name);
     const net = new Map<string, bigint>();
     for (const r of rows.slice(1))

@@ -4,23 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCostCard } from '../../lambdas/billing/cost-card.ts';
-import { issueInvoices } from '../../lambdas/billing/invoicing.ts';
 import { computeMargins, MarginRefusedError } from '../../lambdas/billing/margin.ts';
 import { daysBetween } from '../../lambdas/calendar/days.ts';
-import { runCollection } from '../../lambdas/collect/run-collection.ts';
-import { defaultWindowSettings } from '../../lambdas/collect/window.ts';
-import { E2Client } from '../../lambdas/e2/client.ts';
-import { E2UsageSource } from '../../lambdas/e2/usage-source.ts';
-import type { LedgerStore } from '../../lambdas/ledger/ports.ts';
 import { parseCsv } from '../../lambdas/reports/csv.ts';
 import { invoiceKeys, MARGIN_COLUMNS, reportKeys } from '../../lambdas/reports/layout.ts';
 import { writeMarginFiles } from '../../lambdas/reports/margin-files.ts';
-import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
-import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
-import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
-import { type LocalStores, startLocalStores } from '../../local/stores/local-stores.ts';
 import { commandWorks } from '../support/aws/processes.ts';
-import { type ReferenceFixture, startReferenceServer } from '../support/reference-server.ts';
+import { startReferenceLedger } from '../support/reference-ledger.ts';
+import type { ReferenceFixture } from '../support/reference-server.ts';
 
 // Issue 14's acceptance: a month collected from a server written from the reference, invoiced and
 // corrected once; every margin row must agree to the cent with margin_reference.py, which recomputes
@@ -89,58 +80,35 @@ const COST_CARD = JSON.stringify({
 });
 
 const hasPython = commandWorks('python3', ['-c', 'import fractions, csv']);
-let server: Awaited<ReturnType<typeof startReferenceServer>>;
-let stores: LocalStores;
-let ledger: LedgerStore;
-let objects: S3ObjectStore;
-let e2: E2Client;
+let ref: Awaited<ReturnType<typeof startReferenceLedger>>;
 let dir: string;
 
 beforeAll(async () => {
   if (!hasPython) return;
-  server = await startReferenceServer(fixture, TOKEN);
-  stores = await startLocalStores();
-  ledger = dynamoLedgerStore(createDocumentClient(stores.connection), stores.table);
-  objects = new S3ObjectStore(createS3Client(stores.connection), stores.bucket);
-  e2 = new E2Client({ apiUrl: server.url, token: TOKEN });
+  ref = await startReferenceLedger(fixture, TOKEN);
   dir = mkdtempSync(join(tmpdir(), 'e2l-margin-'));
 }, 60_000);
 
 afterAll(async () => {
-  await e2?.close();
-  await stores?.stop();
-  await server?.stop();
+  await ref?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const collect = (from: string, to: string) =>
-  runCollection(
-    {
-      source: new E2UsageSource(e2),
-      ledger,
-      objects,
-      now: () => new Date('2026-11-05T02:30:00Z'),
-      concurrency: 4,
-      settings: defaultWindowSettings,
-    },
-    { kind: 'backfill', from, to },
-  );
-const issue = () =>
-  issueInvoices(
-    { ledger, objects, now: () => new Date('2026-11-05T06:00:00Z'), principal: 'test:finance', graceDays: 3 },
-    { month: '2026-10', rateCardText: RATE_CARD },
-  );
+const collect = (from: string, to: string) => ref.collect(from, to);
+const issue = () => ref.issue('2026-10', RATE_CARD);
+const ledger = () => ref.ledger;
+const objects = () => ref.objects;
 
 /** The Python recomputation, from the files in the bucket (as finance would download them). */
 async function referenceMargins(): Promise<Record<string, Record<string, string>>> {
   const paths: string[] = [];
   for (const day of [...SEPTEMBER, ...OCTOBER]) {
     const path = join(dir, `usage-${day}.csv`);
-    writeFileSync(path, (await objects.getText(reportKeys.dailyUsage(day)))!);
+    writeFileSync(path, (await objects().getText(reportKeys.dailyUsage(day)))!);
     paths.push(path);
   }
   const register = join(dir, 'register.csv');
-  writeFileSync(register, (await objects.getText(invoiceKeys.register('2026-10')))!);
+  writeFileSync(register, (await objects().getText(invoiceKeys.register('2026-10')))!);
   const input = join(dir, 'input.json');
   writeFileSync(
     input,
@@ -161,7 +129,7 @@ async function referenceMargins(): Promise<Record<string, Record<string, string>
 describe.runIf(hasPython)('margins against a server that follows the reference', () => {
   it('refuses a month with no issued document, naming what to do', async () => {
     expect((await collect('2026-09-01', '2026-10-31')).summary.status).toBe('succeeded');
-    const refused = await computeMargins(ledger, '2026-10', parseCostCard(COST_CARD).card).catch(
+    const refused = await computeMargins(ledger(), '2026-10', parseCostCard(COST_CARD).card).catch(
       (e: unknown) => e,
     );
     expect(refused).toBeInstanceOf(MarginRefusedError);
@@ -171,19 +139,19 @@ describe.runIf(hasPython)('margins against a server that follows the reference',
   it('agrees to the cent with an independent recomputation on every row, after a correction', async () => {
     await issue();
     // IDrive corrects a day of Bob's; the day is collected again and the month issued again (credit note + invoice).
-    await server.setUsage('bob@ref.example', '2026-10-10', { disk_used: 9 * TB });
+    await ref.server.setUsage('bob@ref.example', '2026-10-10', { disk_used: 9 * TB });
     expect((await collect('2026-10-10', '2026-10-10')).summary.status).toBe('succeeded');
     const second = await issue();
     expect(second.created.map((d) => d.type)).toEqual(['credit_note', 'invoice']);
 
     const { card, sha256 } = parseCostCard(COST_CARD);
-    const report = await computeMargins(ledger, '2026-10', card, { providerBill: '0' });
-    const files = await writeMarginFiles(objects, report, {
+    const report = await computeMargins(ledger(), '2026-10', card, { providerBill: '0' });
+    const files = await writeMarginFiles(objects(), report, {
       costCardSha256: sha256,
       storageUnit: 'TB',
       generatedAt: '2026-11-05T07:00:00Z',
     });
-    const rows = parseCsv((await objects.getText(files.margin.key))!);
+    const rows = parseCsv((await objects().getText(files.margin.key))!);
     expect(rows[0]).toEqual([...MARGIN_COLUMNS]);
     const reference = await referenceMargins();
     const ours = Object.fromEntries(
@@ -212,7 +180,7 @@ describe.runIf(hasPython)('margins against a server that follows the reference',
       report.rows.reduce((a, r) => a + Math.round(Number(f(r).toFixed(2)) * 100), 0);
     expect(sum((r) => r.totalCost)).toBe(Math.round(Number(report.totals.totalCost.toFixed(2)) * 100));
     // Revenue is the net of the issued documents: Bob's credit note and replacement, not his first invoice.
-    const register = parseCsv((await objects.getText(invoiceKeys.register('2026-10')))!);
+    const register = parseCsv((await objects().getText(invoiceKeys.register('2026-10')))!);
     const bobNet = register
       .filter((r) => r[2] === 'bob@ref.example')
       .reduce((a, r) => a + Math.round(Number(r[6]) * 100), 0);
@@ -223,11 +191,11 @@ describe.runIf(hasPython)('margins against a server that follows the reference',
 
   it('reconciles a provider bill: within the deleted-storage range is explained by it', async () => {
     const { card } = parseCostCard(COST_CARD);
-    const base = await computeMargins(ledger, '2026-10', card);
+    const base = await computeMargins(ledger(), '2026-10', card);
     const low = base.bill.deletedStorageOldestFirst;
     expect(low.lt(base.bill.deletedStorage)).toBe(true);
     const bill = base.bill.total.minus(base.bill.deletedStorage.minus(low).div(2)).toFixed(2);
-    const report = await computeMargins(ledger, '2026-10', card, { providerBill: bill });
+    const report = await computeMargins(ledger(), '2026-10', card, { providerBill: bill });
     expect(report.reconciliation!.explained).toBe(true);
     expect(report.reconciliation!.explanations.join(' ')).toMatch(
       /deleted storage: the model takes the newest bytes first/,
