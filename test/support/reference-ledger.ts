@@ -45,7 +45,13 @@ export async function startReferenceLedger(fixture: ReferenceFixture, token: str
     /** Issues `month` with the rate card text, as finance would on 2026-11-05. */
     issue(month: string, rateCardText: string) {
       return issueInvoices(
-        { ledger, objects, now: () => new Date('2026-11-05T06:00:00Z'), principal: 'test:finance', graceDays: 3 },
+        {
+          ledger,
+          objects,
+          now: () => new Date('2026-11-05T06:00:00Z'),
+          principal: 'test:finance',
+          graceDays: 3,
+        },
         { month, rateCardText },
       );
     },
