@@ -72,8 +72,11 @@ export async function openLocalStores(dataDir: string): Promise<Stores> {
     localReportsDir: join(local.s3Directory, local.bucket),
     async close() {
       stores.close();
-      await local.stop();
-      lock.release();
+      try {
+        await local.stop();
+      } finally {
+        lock.release();
+      }
     },
   };
 }

@@ -54,12 +54,15 @@ export async function startLocalStoresProcess(options: LocalStoresOptions = {}):
     s3Directory: ready.s3Directory,
     usage: () => usage,
     async stop() {
-      if (child.exitCode !== null || !child.connected) return;
-      const stopped = next<{ cpuMs: number; maxRssMb: number }>('stopped');
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      if (!child.connected) return exited;
+      // The usage report comes before the exit; an exit without it (a crash while stopping) still ends the wait.
+      const stopped = next<{ cpuMs: number; maxRssMb: number }>('stopped').then((u) => {
+        usage = u;
+      });
       child.send({ type: 'stop' });
-      usage = await stopped;
-      await exited;
+      await Promise.race([stopped.then(() => exited), exited]);
     },
     async restart(which, downtimeMs = 0) {
       const restarted = next('restarted');

@@ -12,7 +12,10 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
-  await stores.stop();
+  // Whatever happens while closing, the process ends and the parent's wait with it.
+  await stores.stop().catch((error: unknown) => {
+    process.stderr.write(`e2-ledger local stores: ${(error as Error).message} while stopping\n`);
+  });
   const usage = process.resourceUsage();
   send({
     type: 'stopped',
