@@ -57,7 +57,12 @@ const deps = {
 const request = { kind: 'backfill' as const, from: values.from!, to: values.to! };
 // The three steps of runCollection, timed apart: opening the run, collecting, exporting.
 const started = performance.now();
-const { summary, users, profiles } = await startRun(deps, request);
+const { summary, users, profiles, directoryWritten } = await startRun(
+  deps,
+  request,
+  {},
+  { directoryInBackground: true }, // as runCollection does
+);
 const listedAt = performance.now();
 const cpuBefore = process.cpuUsage();
 const outcomes = await collectUsers(
@@ -66,8 +71,9 @@ const outcomes = await collectUsers(
   summary.runId,
   users,
   new Map(profiles.map((p) => [p.email, p.collectedThrough])),
-  { prefetchStoredDays: true }, // as runCollection does
+  { prefetchStoredDays: true, directoryWritten }, // as runCollection does
 );
+await directoryWritten;
 const collectedAt = performance.now();
 const collectCpu = process.cpuUsage(cpuBefore);
 const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));

@@ -16,8 +16,6 @@ export type CollectDeps = {
   readonly now: () => Date;
   /** Attempts per user-day for failures that may pass (after the transport's own retries). */
   readonly dayAttempts?: number;
-  /** Shares BatchWriteItem calls between users collected at once; the ledger directly when absent. */
-  readonly snapshotWriter?: { put(items: readonly UsageSnapshot[]): Promise<void> };
   /** Stops the run between days (a service shutting down); what is stored stays stored. */
   readonly signal?: AbortSignal;
 };
@@ -33,83 +31,128 @@ export type CollectUserInput = {
 };
 
 export type CollectUserResult = {
-  readonly stored: UsageSnapshot[];
+  /** One snapshot per complete day, not yet written: the caller stores them, then moves the cursor. */
+  readonly snapshots: UsageSnapshot[];
   readonly failures: DayFailure[];
   readonly activityRows: number;
 };
 
 /**
- * Collects one user's days: usage_stats per chunk of days, every activity page per day, then one
- * snapshot per day. A day's activity part is in S3 before its snapshot is written, so a stored
- * snapshot always means a complete day; a failure leaves the day missing and recorded, never zero.
+ * Runs one IDrive call (with its retries) in one of the run's API slots: the run's concurrency is
+ * the number of requests in flight to IDrive, whichever users and days they are for.
  */
-export async function collectUser(deps: CollectDeps, input: CollectUserInput): Promise<CollectUserResult> {
-  const attempts = deps.dayAttempts ?? 2;
-  const failures: DayFailure[] = [];
-  const stored: UsageSnapshot[] = [];
-  let activityRows = 0;
+export type ApiSlots = <T>(call: () => Promise<T>) => Promise<T>;
 
+/**
+ * Asks IDrive for one user's days: usage_stats per chunk of days, then every activity page of each
+ * day, the days side by side in the run's API slots (a user with heavy days never leaves the other
+ * slots idle at the end of a run). Builds one snapshot per complete day. A day's activity part is in
+ * S3 before the snapshot exists, so a stored snapshot always means a complete day; a failure leaves
+ * the day missing and recorded, never zero. Writing the snapshots is the caller's
+ * (collect-users.ts), after the IDrive work, so the next requests need not wait for those writes.
+ */
+export async function collectUserDays(
+  deps: CollectDeps,
+  input: CollectUserInput,
+  slots: ApiSlots = (call) => call(),
+): Promise<CollectUserResult> {
+  const attempts = deps.dayAttempts ?? 2;
+  const outcomes: DayOutcome[] = [];
   for (const chunk of contiguousChunks(input.days, USAGE_CHUNK_DAYS)) {
     // Days before the account existed have no usage to ask for.
     const askFrom = input.createdDay && input.createdDay > chunk.from ? input.createdDay : chunk.from;
     let usage = new Map<string, DailyUsage>();
     if (askFrom <= chunk.to) {
-      const result = await withAttempts(attempts, () =>
-        deps.source.dailyUsage(input.email, askFrom, chunk.to),
+      const result = await slots(() =>
+        withAttempts(attempts, () => deps.source.dailyUsage(input.email, askFrom, chunk.to)),
       );
       if (!result.ok) {
         for (const day of chunk.days)
-          failures.push({ day, ...failureOf(result.error), attempts: result.attempts });
+          outcomes.push({ day, ...failureOf(result.error), attempts: result.attempts });
         continue;
       }
       usage = new Map(result.value.map((row) => [row.day, row]));
     }
+    outcomes.push(
+      ...(await Promise.all(chunk.days.map((day) => collectDay(deps, input, day, usage, slots, attempts)))),
+    );
+  }
+  // Day order, whatever order the days finished in: run records and exports stay reproducible.
+  const snapshots: UsageSnapshot[] = [];
+  const failures: DayFailure[] = [];
+  let activityRows = 0;
+  for (const outcome of outcomes.sort((a, b) => (a.day < b.day ? -1 : 1))) {
+    if ('snapshot' in outcome) {
+      snapshots.push(outcome.snapshot);
+      activityRows += outcome.snapshot.activityCount;
+    } else failures.push(outcome);
+  }
+  return { snapshots, failures, activityRows };
+}
 
-    for (const day of chunk.days) {
+type DayOutcome = { day: string; snapshot: UsageSnapshot } | DayFailure;
+
+async function collectDay(
+  deps: CollectDeps,
+  input: CollectUserInput,
+  day: string,
+  usage: ReadonlyMap<string, DailyUsage>,
+  slots: ApiSlots,
+  attempts: number,
+): Promise<DayOutcome> {
+  const row = usage.get(day);
+  const beforeCreation = input.createdDay !== null && day < input.createdDay;
+  if (!row && !beforeCreation)
+    return {
+      day,
+      code: 'no_usage_row',
+      message: 'usage_stats returned no row for a day the account existed',
+      attempts: 1,
+    };
+  let count = 0;
+  let inlineCsv: string | undefined;
+  if (!beforeCreation) {
+    const activity = await slots(() => {
       deps.signal?.throwIfAborted();
-      const row = usage.get(day);
-      const beforeCreation = input.createdDay !== null && day < input.createdDay;
-      if (!row && !beforeCreation) {
-        failures.push({
-          day,
-          code: 'no_usage_row',
-          message: 'usage_stats returned no row for a day the account existed',
-          attempts: 1,
-        });
-        continue;
+      return withAttempts(attempts, () => fetchActivity(deps, input.email, day));
+    });
+    if (!activity.ok) return { day, ...failureOf(activity.error), attempts: activity.attempts };
+    count = activity.value.count;
+    if (Buffer.byteLength(activity.value.csv, 'utf8') <= INLINE_ACTIVITY_BYTES) {
+      if (count > 0) inlineCsv = activity.value.csv;
+    } else {
+      // Parts are rewritten whole on every collection of the day, so re-runs never duplicate rows.
+      // One user-day is small (thousands of rows at most): a single PUT beats a multipart upload.
+      // Written outside the API slot: S3 is not IDrive.
+      try {
+        await deps.objects.putText(
+          reportKeys.activityPart(day, input.email),
+          activity.value.csv,
+          'text/csv; charset=utf-8',
+        );
+      } catch (error) {
+        return { day, ...failureOf(error), attempts: 1 };
       }
-      let count = 0;
-      let inlineCsv: string | undefined;
-      if (!beforeCreation) {
-        const activity = await withAttempts(attempts, () => stageActivity(deps, input.email, day));
-        if (!activity.ok) {
-          failures.push({ day, ...failureOf(activity.error), attempts: activity.attempts });
-          continue;
-        }
-        count = activity.value.count;
-        inlineCsv = activity.value.inlineCsv;
-      }
-      activityRows += count;
-      stored.push({
-        email: input.email,
-        day,
-        diskUsedBytes: row?.diskUsedBytes ?? 0,
-        uploadedBytes: row?.uploadedBytes ?? 0,
-        downloadedBytes: row?.downloadedBytes ?? 0,
-        storageQuotaGb: input.storageQuotaGb,
-        isActive: input.isActive,
-        isSignedUp: input.isSignedUp,
-        activityCount: count,
-        ...(inlineCsv !== undefined ? { activityCsv: inlineCsv } : {}),
-        usageSource: row ? 'api' : 'before_creation',
-        runId: input.runId,
-        collectedAt: deps.now().toISOString(),
-      });
     }
   }
-  if (stored.length > 0)
-    await (deps.snapshotWriter ? deps.snapshotWriter.put(stored) : deps.ledger.putSnapshots(stored));
-  return { stored, failures, activityRows };
+  return {
+    day,
+    snapshot: {
+      email: input.email,
+      day,
+      diskUsedBytes: row?.diskUsedBytes ?? 0,
+      uploadedBytes: row?.uploadedBytes ?? 0,
+      downloadedBytes: row?.downloadedBytes ?? 0,
+      storageQuotaGb: input.storageQuotaGb,
+      isActive: input.isActive,
+      isSignedUp: input.isSignedUp,
+      activityCount: count,
+      ...(inlineCsv !== undefined ? { activityCsv: inlineCsv } : {}),
+      usageSource: row ? 'api' : 'before_creation',
+      runId: input.runId,
+      collectedAt: deps.now().toISOString(),
+    },
+  };
 }
 
 /**
@@ -118,26 +161,19 @@ export async function collectUser(deps: CollectDeps, input: CollectUserInput): P
  */
 export const INLINE_ACTIVITY_BYTES = 4_000;
 
-/** Fetches every activity page of one user-day as CSV rows: inline when small, else one S3 part. */
-async function stageActivity(
+/** Every activity page of one user-day, as CSV rows. */
+async function fetchActivity(
   deps: CollectDeps,
   email: string,
   day: string,
-): Promise<{ count: number; inlineCsv?: string }> {
-  const key = reportKeys.activityPart(day, email);
+): Promise<{ count: number; csv: string }> {
   let total = 0;
   const chunks: string[] = [];
   for await (const page of deps.source.activity(email, day)) {
     total = page.totalRecords;
     chunks.push(csvRows(page.records.map((r) => [day, email, r.timestamp, r.ip, r.description])));
   }
-  const csv = chunks.join('');
-  if (total === 0) return { count: 0 };
-  if (Buffer.byteLength(csv, 'utf8') <= INLINE_ACTIVITY_BYTES) return { count: total, inlineCsv: csv };
-  // Parts are rewritten whole on every collection of the day, so re-runs never duplicate rows.
-  // One user-day is small (thousands of rows at most): a single PUT beats a multipart upload.
-  await deps.objects.putText(key, csv, 'text/csv; charset=utf-8');
-  return { count: total };
+  return { count: total, csv: total === 0 ? '' : chunks.join('') };
 }
 
 type Attempted<T> =

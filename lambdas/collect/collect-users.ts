@@ -1,8 +1,9 @@
+import pLimit from 'p-limit';
 import pMap from 'p-map';
 import { daysBetween, plusDays, utcToday } from '../calendar/days.ts';
-import type { DayFailure, UserRunOutcome } from '../ledger/model.ts';
+import type { DayFailure, UsageSnapshot, UserRunOutcome } from '../ledger/model.ts';
 import type { Customer } from '../ledger/usage-source.ts';
-import { collectUser, failureOf } from './collect-user.ts';
+import { type ApiSlots, collectUserDays, failureOf } from './collect-user.ts';
 import type { RunDeps } from './run-record.ts';
 import { SnapshotBatcher } from './snapshot-batcher.ts';
 import { type CollectionRequest, daysToCollect, userRange } from './window.ts';
@@ -19,7 +20,14 @@ export async function collectUsers(
    * Read what is already stored for every user at once, one index query per day. Right when the
    * batch is (nearly) every user, as on a laptop; a Lambda batch of a few users queries per user.
    */
-  options: { prefetchStoredDays?: boolean } = {},
+  options: {
+    prefetchStoredDays?: boolean;
+    /**
+     * The directory refresh of startRun when it was left running beside the collection: a user's
+     * cursor moves only once its profile is written (a new user's cursor needs its profile).
+     */
+    directoryWritten?: Promise<void>;
+  } = {},
 ): Promise<UserRunOutcome[]> {
   const today = utcToday(deps.now());
   const storedDays = await storedDaysLookup(
@@ -30,16 +38,25 @@ export async function collectUsers(
     cursors,
     options.prefetchStoredDays ?? false,
   );
-  // Users collected at once share BatchWriteItem calls for their snapshots.
-  // A part-filled batch waits 10 ms for more users' days: fewer, fuller BatchWriteItem calls.
-  const batched: RunDeps = { ...deps, snapshotWriter: new SnapshotBatcher(deps.ledger, 10) };
+  // `concurrency` requests are in flight to IDrive at once, for whichever users and days: the API is
+  // the limit. Twice as many users are under way, so a user storing its days and moving its cursor
+  // never holds an API slot; that bound also bounds memory.
+  const writes: UserWrites = {
+    // Users collected at once share BatchWriteItem calls for their snapshots. A part-filled batch
+    // waits 10 ms for more users' days: fewer, fuller BatchWriteItem calls.
+    snapshots: new SnapshotBatcher(deps.ledger, 10),
+    directoryWritten: options.directoryWritten ?? Promise.resolve(),
+  };
+  const slots: ApiSlots = pLimit(deps.concurrency);
   let done = 0;
   const before = { ...deps.source.stats };
   const outcomes = await pMap(
     users,
     async (user): Promise<UserRunOutcome> => {
       const outcome = await collectOne(
-        batched,
+        deps,
+        slots,
+        writes,
         request,
         runId,
         today,
@@ -56,7 +73,7 @@ export async function collectUsers(
       });
       return outcome;
     },
-    { concurrency: deps.concurrency, ...(deps.signal ? { signal: deps.signal } : {}) },
+    { concurrency: 2 * deps.concurrency, ...(deps.signal ? { signal: deps.signal } : {}) },
   );
   await deps.ledger.putUserOutcomes(outcomes);
   await deps.ledger.addRunApiStats(
@@ -93,8 +110,15 @@ async function storedDaysLookup(
     new Set([...(byUser.get(email) ?? [])].filter((d) => d >= range.from && d <= range.to));
 }
 
+type UserWrites = {
+  readonly snapshots: { put(items: readonly UsageSnapshot[]): Promise<void> };
+  readonly directoryWritten: Promise<void>;
+};
+
 async function collectOne(
   deps: RunDeps,
+  slots: ApiSlots,
+  writes: UserWrites,
   request: CollectionRequest,
   runId: string,
   today: string,
@@ -123,28 +147,36 @@ async function collectOne(
       (d) => createdDay === null || d >= createdDay,
     );
     if (days.length === 0) {
+      await writes.directoryWritten;
       await advanceCursor(deps, user.email, cursor, range, stored, createdDay);
       return { ...base, outcome: 'stored' };
     }
-    const result = await collectUser(deps, {
-      runId,
-      email: user.email,
-      createdDay,
-      isActive: user.isActive,
-      isSignedUp: user.isSignedUp,
-      storageQuotaGb: user.storageQuotaGb,
-      days,
-    });
+    const result = await collectUserDays(
+      deps,
+      {
+        runId,
+        email: user.email,
+        createdDay,
+        isActive: user.isActive,
+        isSignedUp: user.isSignedUp,
+        storageQuotaGb: user.storageQuotaGb,
+        days,
+      },
+      slots,
+    );
+    // The days first, then the cursor: a cursor never moves past a day that is not stored.
+    if (result.snapshots.length > 0) await writes.snapshots.put(result.snapshots);
+    await writes.directoryWritten;
     // Stored now: what was there before, plus what this run stored (no second query).
-    const storedNow = new Set([...stored, ...result.stored.map((snapshot) => snapshot.day)]);
+    const storedNow = new Set([...stored, ...result.snapshots.map((snapshot) => snapshot.day)]);
     await advanceCursor(deps, user.email, cursor, range, storedNow, createdDay);
     const outcome =
-      result.failures.length === 0 ? 'stored' : result.stored.length === 0 ? 'failed' : 'partial';
+      result.failures.length === 0 ? 'stored' : result.snapshots.length === 0 ? 'failed' : 'partial';
     return {
       ...base,
       outcome,
       daysPlanned: days,
-      daysStored: result.stored.length,
+      daysStored: result.snapshots.length,
       failures: result.failures,
       activityRows: result.activityRows,
     };

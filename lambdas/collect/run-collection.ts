@@ -30,7 +30,15 @@ export async function startRun(
     /** The Step Functions execution running it, in AWS. */
     readonly executionArn?: string | undefined;
   } = {},
-): Promise<{ summary: RunSummary; users: Customer[]; profiles: UserProfile[] }> {
+  options: {
+    /**
+     * Return once the users are listed and leave the directory refresh writing beside the
+     * collection (one process doing the whole run: completeRun waits for it, and each cursor waits
+     * for it). By default the refresh is written before this returns, as the AWS list step needs.
+     */
+    directoryInBackground?: boolean;
+  } = {},
+): Promise<StartedRun> {
   const now = deps.now();
   const range = runRange(request, utcToday(now), deps.settings);
   const summary: RunSummary = {
@@ -57,9 +65,19 @@ export async function startRun(
     deps.source.stats.requests - before.requests,
     deps.source.stats.retries - before.retries,
   );
-  const profiles = await refreshDirectory(deps, users, now.toISOString());
-  return { summary, users, profiles };
+  const { profiles, written } = await refreshDirectory(deps, users, now.toISOString());
+  if (!options.directoryInBackground) await written;
+  return { summary, users, profiles, directoryWritten: written };
 }
+
+export type StartedRun = {
+  readonly summary: RunSummary;
+  readonly users: Customer[];
+  /** The refreshed directory, with each user's cursor as it was before this run. */
+  readonly profiles: UserProfile[];
+  /** Settles when the refreshed profiles are written (already, unless started in the background). */
+  readonly directoryWritten: Promise<void>;
+};
 
 export class RunFailedError extends Error {
   override name = 'RunFailedError';
@@ -72,7 +90,7 @@ async function refreshDirectory(
   deps: RunDeps,
   users: readonly Customer[],
   nowIso: string,
-): Promise<UserProfile[]> {
+): Promise<{ profiles: UserProfile[]; written: Promise<void> }> {
   const existing = new Map((await deps.ledger.listProfiles()).map((p) => [p.email, p]));
   const listed = new Set(users.map((u) => u.email));
   const profiles: UserProfile[] = users.map((u) => {
@@ -94,22 +112,28 @@ async function refreshDirectory(
   for (const [email, before] of existing) {
     if (!listed.has(email)) profiles.push({ ...before, removedAt: before.removedAt ?? nowIso });
   }
-  await deps.ledger.putProfiles(profiles.map(({ collectedThrough: _c, ...p }) => p));
-  return profiles;
+  const written = deps.ledger.putProfiles(profiles.map(({ collectedThrough: _c, ...p }) => p));
+  // Handled here so a failure waiting to be awaited is never an unhandled rejection; awaiting
+  // `written` still throws it.
+  written.catch(() => undefined);
+  return { profiles, written };
 }
 
 /** Steps 2 and 3 for a run already started: collect every user, then finalize. */
 export async function completeRun(
   deps: RunDeps,
   request: CollectionRequest,
-  started: Awaited<ReturnType<typeof startRun>>,
+  started: StartedRun,
 ): Promise<RunResult> {
-  const { summary, users, profiles } = started;
+  const { summary, users, profiles, directoryWritten } = started;
   const cursors = new Map(profiles.map((p) => [p.email, p.collectedThrough]));
   try {
     const outcomes = await collectUsers(deps, request, summary.runId, users, cursors, {
       prefetchStoredDays: true,
+      directoryWritten,
     });
+    // A directory that could not be written fails the run, as it would have before collecting.
+    await directoryWritten;
     const finished = await finalizeRun(deps, summary, outcomes, profiles, exportDays(summary, outcomes));
     return { summary: finished, outcomes, alerts: await alertsAfter(deps, finished) };
   } catch (error) {
@@ -148,5 +172,5 @@ async function alertsAfter(deps: RunDeps, summary: RunSummary): Promise<AlertOut
 
 /** The whole run in one process: the CLI and the embedded default. */
 export async function runCollection(deps: RunDeps, request: CollectionRequest): Promise<RunResult> {
-  return completeRun(deps, request, await startRun(deps, request));
+  return completeRun(deps, request, await startRun(deps, request, {}, { directoryInBackground: true }));
 }

@@ -13,7 +13,7 @@ export class LocalRunLauncher implements RunLauncher {
 
   async start(request: { kind: 'backfill'; from: string; to: string; onlyMissing?: boolean }, runId: string) {
     const deps = { ...this.deps, signal: this.#stopping.signal };
-    const started = await startRun(deps, request, { runId });
+    const started = await startRun(deps, request, { runId }, { directoryInBackground: true });
     const work = completeRun(deps, request, started).catch((error) => this.onError(runId, error));
     this.running.add(work);
     void work.finally(() => this.running.delete(work));

@@ -38,6 +38,8 @@ export type SimulatorOptions = {
 
 export type SimulatorStats = {
   requests: number;
+  /** The most API requests being answered at once (a client's concurrency, as the API sees it). */
+  peakInFlight: number;
   byPath: Record<string, { requests: number; statuses: Record<string, number> }>;
   faults: { error500: number; rate429: number; hang: number; malformed: number };
 };
@@ -112,6 +114,7 @@ export class E2Simulator {
   readonly failingEmails = new Set<string>();
   #server: Server | undefined;
   #sockets = new Set<Socket>();
+  #inFlight = 0;
   readonly #token: Buffer;
   readonly #random: () => number;
   readonly #usersShape: 'object' | 'array';
@@ -174,6 +177,9 @@ export class E2Simulator {
     if (url.pathname.startsWith(ADMIN)) return this.#admin(req.method ?? 'GET', url.pathname, raw, res);
 
     this.stats.requests++;
+    this.#inFlight++;
+    this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.#inFlight);
+    res.once('close', () => this.#inFlight--);
     const pathStats = this.stats.byPath[url.pathname] ?? { requests: 0, statuses: {} };
     this.stats.byPath[url.pathname] = pathStats;
     pathStats.requests++;
@@ -347,7 +353,12 @@ function safeEqual(a: Buffer, b: Buffer): boolean {
 }
 
 function emptyStats(): SimulatorStats {
-  return { requests: 0, byPath: {}, faults: { error500: 0, rate429: 0, hang: 0, malformed: 0 } };
+  return {
+    requests: 0,
+    peakInFlight: 0,
+    byPath: {},
+    faults: { error500: 0, rate429: 0, hang: 0, malformed: 0 },
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
