@@ -45,7 +45,7 @@ export type Measured = {
 
 export type Deployment = {
   batchSize: number;
-  usersInFlightPerBatch: number;
+  requestsInFlightPerBatch: number;
   collectMemoryGb: number;
   finalizeMemoryGb: number;
   monthlyMemoryGb: number;
@@ -62,9 +62,9 @@ export type CostLine = { item: string; nightly: number; monthly: number; basis: 
 export function costFor(customers: number, m: Measured, p: Prices, d: Deployment): CostLine[] {
   const batches = Math.ceil(customers / d.batchSize);
   const gbs = (memoryGb: number, ms: number) => (memoryGb * ms) / 1000;
-  // One batch: its customers a few at a time, each request the API's latency plus our overhead.
+  // One batch: its requests a few in flight at once, each the API's latency plus our overhead.
   const batchMs =
-    (d.batchSize / d.usersInFlightPerBatch) *
+    (d.batchSize / d.requestsInFlightPerBatch) *
     m.apiRequestsPerCustomerNight *
     (p.assumptions.idriveLatencyMs + m.overheadMsPerRequest);
   const finalizeMs = customers * m.daysPerNight * m.exportMsPerCustomerDay + 1000;

@@ -442,7 +442,7 @@ const prices = JSON.parse(readFileSync(new URL('./aws-prices.json', import.meta.
 };
 const deployment: Deployment = {
   batchSize: 25,
-  usersInFlightPerBatch: 4,
+  requestsInFlightPerBatch: 4,
   collectMemoryGb: 1,
   finalizeMemoryGb: 1,
   monthlyMemoryGb: 2,
@@ -494,7 +494,7 @@ process.stdout.write(
     .map((l) => `${l.item} $${l.nightly.toFixed(4)} a night / $${l.monthly.toFixed(4)} monthly (${l.basis})`)
     .join(
       '; ',
-    )}\n  measured here: ${fmt(measured.apiRequestsPerCustomerNight, 1)} IDrive requests per customer a night (1 day + 3 re-collected), ${fmt(measured.overheadMsPerRequest, 1)} ms client overhead per request, ${fmt(measured.writeUnitsPerCustomerDay, 0)} write units per customer-day, ${fmt(measured.s3PutsPerCustomerDay, 2)} S3 PUTs per customer-day, ${fmt(measured.exportMsPerCustomerDay, 2)} ms export per customer-day, ${fmt(measured.issueMsPerCustomer, 2)} ms issuing and ${fmt(measured.pdfMsPerDocument, 1)} ms PDF per customer\n  assumed: IDrive latency ${prices.assumptions.idriveLatencyMs} ms per request in AWS, ${deployment.batchSize} customers per batch at ${deployment.usersInFlightPerBatch} at once, ${deployment.mainTransitions} + ${deployment.childTransitions} per batch state transitions, free tiers ignored\n`,
+    )}\n  measured here: ${fmt(measured.apiRequestsPerCustomerNight, 1)} IDrive requests per customer a night (1 day + 3 re-collected), ${fmt(measured.overheadMsPerRequest, 1)} ms client overhead per request, ${fmt(measured.writeUnitsPerCustomerDay, 0)} write units per customer-day, ${fmt(measured.s3PutsPerCustomerDay, 2)} S3 PUTs per customer-day, ${fmt(measured.exportMsPerCustomerDay, 2)} ms export per customer-day, ${fmt(measured.issueMsPerCustomer, 2)} ms issuing and ${fmt(measured.pdfMsPerDocument, 1)} ms PDF per customer\n  assumed: IDrive latency ${prices.assumptions.idriveLatencyMs} ms per request in AWS, ${deployment.batchSize} customers per batch with ${deployment.requestsInFlightPerBatch} IDrive requests in flight, ${deployment.mainTransitions} + ${deployment.childTransitions} per batch state transitions, free tiers ignored\n`,
 );
 process.stdout.write(
   `(machine: ${(await import('node:os')).cpus().length} cores, ${fmt((await import('node:os')).totalmem() / 2 ** 30, 0)} GiB, Node ${process.version})\n`,

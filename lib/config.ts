@@ -19,7 +19,7 @@ export const deploymentConfigSchema = z
     /** Monthly invoices run at this hour on the day after the grace period (see invoiceGraceDays). */
     monthlyHour: hour.default('6'),
     timezone: z.string().min(1).default('UTC'),
-    /** Users collected at once across the Distributed Map (the IDrive API's rate is the limit). */
+    /** IDrive requests in flight at once across the Distributed Map (the IDrive API's rate is the limit). */
     maxConcurrency: z.number().int().min(1).max(1000).default(8),
     /** Users per Lambda invocation in the Distributed Map. */
     batchSize: z.number().int().min(1).max(500).default(25),

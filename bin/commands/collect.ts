@@ -192,7 +192,12 @@ export function registerCollect(program: Command) {
     .option('--from <day>', 'first day of a backfill', day('--from'))
     .option('--to <day>', 'last day of a backfill (at most yesterday)', day('--to'))
     .option('--data-dir <dir>', 'where the embedded default keeps its data', DEFAULT_DATA_DIR)
-    .option('--concurrency <n>', 'users collected at once', positiveInt('--concurrency', 256), 16)
+    .option(
+      '--concurrency <n>',
+      'IDrive requests in flight at once (users and days side by side)',
+      positiveInt('--concurrency', 256),
+      16,
+    )
     .option(
       '--recollect-days <n>',
       'days before yesterday always collected again',

@@ -63,7 +63,12 @@ export function registerDemo(program: Command) {
       'where the demo keeps its data (a directory the demo made is started afresh)',
       '.e2-ledger/demo',
     )
-    .option('--concurrency <n>', 'users collected at once', positiveInt('--concurrency', 256), 16)
+    .option(
+      '--concurrency <n>',
+      'IDrive requests in flight at once (users and days side by side)',
+      positiveInt('--concurrency', 256),
+      16,
+    )
     .option('--json', 'print the run as JSON')
     .action(async (opts: { users: number; dataDir: string; concurrency: number; json?: boolean }) => {
       prepareDemoDir(opts.dataDir);

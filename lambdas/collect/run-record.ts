@@ -13,7 +13,10 @@ export type RunDeps = Omit<CollectDeps, 'ledger'> & {
   /** Where audit exports go (the Object Lock bucket in AWS); defaults to `objects`. */
   readonly auditObjects?: ObjectStore;
   readonly settings: WindowSettings;
-  /** Users collected at once; the IDrive API's rate is the limit, so this is a setting. */
+  /**
+   * IDrive requests in flight at once (users and their days side by side); the API's rate is the
+   * limit, so this is a setting.
+   */
   readonly concurrency: number;
   /** Evaluate the nightly alerts once the run is closed (the CLI, the demo and the local server). */
   readonly alerts?: AlertDeps;

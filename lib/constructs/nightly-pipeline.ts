@@ -10,8 +10,8 @@ import { grantObjects, grantTable } from './data-access.ts';
 import type { LedgerData } from './ledger-data.ts';
 import { LedgerFunction } from './ledger-function.ts';
 
-/** Users each collect-batch Lambda works on at once; the Map's concurrency is the budget divided by this. */
-export const USERS_IN_FLIGHT_PER_BATCH = 4;
+/** IDrive requests each collect-batch Lambda has in flight (its users' days side by side); the Map's concurrency is the budget divided by this. */
+export const REQUESTS_IN_FLIGHT_PER_BATCH = 4;
 
 export type NightlyPipelineProps = {
   readonly config: DeploymentConfig;
@@ -35,7 +35,7 @@ export class NightlyPipeline extends Construct {
   constructor(scope: Construct, id: string, props: NightlyPipelineProps) {
     super(scope, id);
     const { config, data, runsBucket } = props;
-    const env = { ...props.environment, E2L_CONCURRENCY: String(USERS_IN_FLIGHT_PER_BATCH) };
+    const env = { ...props.environment, E2L_CONCURRENCY: String(REQUESTS_IN_FLIGHT_PER_BATCH) };
     const step = (
       name: string,
       handler: string,
@@ -146,7 +146,7 @@ export class NightlyPipeline extends Construct {
           request: sfn.JsonPath.objectAt('$.request'),
         }),
       }),
-      maxConcurrency: Math.max(1, Math.floor(config.maxConcurrency / USERS_IN_FLIGHT_PER_BATCH)),
+      maxConcurrency: Math.max(1, Math.floor(config.maxConcurrency / REQUESTS_IN_FLIGHT_PER_BATCH)),
       toleratedFailurePercentage: config.toleratedFailurePercentage,
       resultWriterV2: new sfn.ResultWriterV2({ bucket: runsBucket, prefix: 'runs/map-results' }),
       resultPath: sfn.JsonPath.DISCARD,
