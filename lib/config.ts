@@ -31,6 +31,11 @@ export const deploymentConfigSchema = z
     maxRunDays: z.number().int().min(1).max(3660).default(400),
     /** Days after month end before a month is invoiced (late data settles; matches recollectDays). */
     invoiceGraceDays: z.number().int().min(0).max(27).default(3),
+    /**
+     * Most invoice PDFs one month-files invocation renders before it hands the rest to a new
+     * invocation of itself; 0 renders as many as its 15 minutes allow (~12,000).
+     */
+    pdfsPerInvocation: z.number().int().min(0).max(100_000).default(0),
     /** Reports move to Infrequent Access after this many days. */
     reportsInfrequentAccessDays: z.number().int().min(30).default(90),
     /**

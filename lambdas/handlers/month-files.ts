@@ -9,10 +9,20 @@ import { parseIssuer } from '../documents/issuer.ts';
 import { writeMonthFiles } from '../documents/month-files.ts';
 import type { ObjectStore } from '../ledger/ports.ts';
 import { loadDocumentFonts } from '../wiring/document-fonts.ts';
+import { invokeAsync } from './async-invoke.ts';
 import { instrumented, logger, metrics } from './observability.ts';
 import { runtime } from './runtime.ts';
 
-const event = z.object({ month: calendarMonth }).strict();
+/** Invocations one month's files may take (each renders up to ~12,000 PDFs): a bound, not a goal. */
+const MAX_CONTINUATIONS = 100;
+
+const event = z
+  .object({
+    month: calendarMonth,
+    /** Set when an invocation continues one that stopped before its PDFs were all rendered. */
+    continuation: z.number().int().min(1).max(MAX_CONTINUATIONS).optional(),
+  })
+  .strict();
 
 let fonts: ReturnType<typeof loadDocumentFonts> | undefined;
 
@@ -39,7 +49,7 @@ async function optionalCard<T>(
  * report, a PDF per issued document (never rewritten), the workbook and the FOCUS export.
  */
 async function monthFiles(input: unknown, context: Context) {
-  const { month } = event.parse(input);
+  const { month, continuation = 0 } = event.parse(input);
   const rt = runtime();
   const issuer = await optionalCard(rt.objects, rt.config.issuerKey, parseIssuer);
   const logoKey = issuer?.logo ? `${rt.config.issuerKey.replace(/[^/]*$/, '')}${issuer.logo}` : null;
@@ -64,16 +74,36 @@ async function monthFiles(input: unknown, context: Context) {
       rateCards: new Map<string, RateCard>(rate ? [[rate.sha256, rate.card]] : []),
     },
     month,
-    // Stop a minute before the timeout; the asynchronous retry renders what is left.
-    { margin, stopPdfs: () => context.getRemainingTimeInMillis() < 60_000 },
+    { margin, stopPdfs: pdfBudget(context, rt.config.pdfsPerInvocation) },
   );
+  metrics.addMetric('DocumentPdfsWritten', MetricUnit.Count, files.pdfsWritten.length);
   if (files.pdfsRemaining > 0) {
     metrics.addMetric('DocumentPdfsRemaining', MetricUnit.Count, files.pdfsRemaining);
-    throw new Error(
-      `${files.pdfsRemaining} PDF(s) of ${month} remain after ${files.pdfsWritten.length} in this run: Lambda's asynchronous retry continues from there (PDFs already written are skipped)`,
-    );
+    // No progress, or more invocations than a month can need: an error (retried, then dead-lettered
+    // and alarmed), never an endless chain.
+    if (files.pdfsWritten.length === 0)
+      throw new Error(
+        `${files.pdfsRemaining} PDF(s) of ${month} remain and this invocation could render none before its time ran out`,
+      );
+    if (continuation + 1 > MAX_CONTINUATIONS)
+      throw new Error(
+        `${files.pdfsRemaining} PDF(s) of ${month} remain after ${MAX_CONTINUATIONS} continuations: render them with e2-ledger month-files`,
+      );
+    // The rest in a new invocation of this function (PDFs already written are skipped there).
+    await invokeAsync(context.invokedFunctionArn, { month, continuation: continuation + 1 });
+    logger.info('month files continue', {
+      month,
+      pdfsWritten: files.pdfsWritten.length,
+      pdfsRemaining: files.pdfsRemaining,
+      continuation: continuation + 1,
+    });
+    return {
+      month,
+      pdfsWritten: files.pdfsWritten.length,
+      pdfsRemaining: files.pdfsRemaining,
+      continuedAs: continuation + 1,
+    };
   }
-  metrics.addMetric('DocumentPdfsWritten', MetricUnit.Count, files.pdfsWritten.length);
   if (files.skipped.length > 0) {
     metrics.addMetric('MonthFilesSkipped', MetricUnit.Count, files.skipped.length);
     logger.warn('month files incomplete', { month, skipped: files.skipped });
@@ -89,6 +119,20 @@ async function monthFiles(input: unknown, context: Context) {
   };
   logger.info('month files written', result);
   return result;
+}
+
+/**
+ * Asked before each PDF: stop a minute before the timeout, or after `perInvocation` PDFs when set,
+ * so the continuation starts with time to spare.
+ */
+function pdfBudget(context: Context, perInvocation: number): () => boolean {
+  let rendering = 0;
+  return () => {
+    if (context.getRemainingTimeInMillis() < 60_000) return true;
+    if (perInvocation > 0 && rendering >= perInvocation) return true;
+    rendering++;
+    return false;
+  };
 }
 
 export const handler = instrumented('monthFiles', monthFiles);

@@ -1,5 +1,4 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { format, subMonths } from 'date-fns';
 import * as z from 'zod';
 import { CostCardError, parseCostCard } from '../billing/cost-card.ts';
@@ -9,6 +8,7 @@ import { computeMargins, MarginRefusedError } from '../billing/margin.ts';
 import { calendarMonth } from '../calendar/calendar-values.ts';
 import { intEnv } from '../config/env.ts';
 import { writeMarginFiles } from '../reports/margin-files.ts';
+import { invokeAsync } from './async-invoke.ts';
 import { instrumented, logger, metrics } from './observability.ts';
 import { runtime } from './runtime.ts';
 
@@ -122,12 +122,8 @@ async function writeMargin(month: string): Promise<string | null> {
 async function startMonthFiles(month: string) {
   const name = process.env.E2L_MONTH_FILES_FUNCTION?.trim();
   if (!name) return;
-  lambda ??= new LambdaClient({});
-  await lambda.send(
-    new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: JSON.stringify({ month }) }),
-  );
+  await invokeAsync(name, { month });
   logger.info('month files started', { month, function: name });
 }
-let lambda: LambdaClient | undefined;
 
 export const handler = instrumented('monthlyInvoices', monthlyInvoices);

@@ -18,6 +18,8 @@ export function lambdaConfig(env: NodeJS.ProcessEnv = process.env) {
     rateCardKey: env.E2L_RATE_CARD_KEY?.trim() || 'config/rate-card.json',
     costCardKey: env.E2L_COST_CARD_KEY?.trim() || 'config/cost-card.json',
     issuerKey: env.E2L_ISSUER_KEY?.trim() || 'config/issuer.json',
+    /** Month files: most PDFs an invocation renders before continuing in a new one (0: time-bound). */
+    pdfsPerInvocation: intEnv('E2L_PDFS_PER_INVOCATION', 0, { min: 0, max: 100_000 }, env),
     /** `E2L_SCHEDULE`: when the stack runs the nightly and the monthly (JSON), or null when unset. */
     schedule: jsonEnv('E2L_SCHEDULE', scheduleSchema, env) as ScheduleSettings | null,
     alerts: alertSettingsFromEnv(env),

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { KEY_PATTERNS } from '../../lambdas/store/table.ts';
@@ -29,12 +30,21 @@ export class MonthFiles extends Construct {
       description: "Monthly: the month's report, invoice PDFs, workbook and FOCUS export",
       timeout: Duration.minutes(15),
       memorySize: 2048,
-      environment: props.environment,
+      environment: { ...props.environment, E2L_PDFS_PER_INVOCATION: String(config.pdfsPerInvocation) },
       logRetentionDays: config.logRetentionDays,
       invocation: { kind: 'async', deadLetterQueue: props.deadLetterQueue },
       extraFiles: DOCUMENT_FONT_FILES,
     });
     const fn = this.function.fn;
+    // A month with more PDFs than one invocation renders continues in a new invocation of itself.
+    // A policy of its own: in the role's default policy the function's ARN would be a dependency
+    // cycle (the function waits for that policy).
+    new iam.Policy(this, 'ContinueItself', {
+      roles: [fn.role!],
+      statements: [
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+      ],
+    });
     // Reads only: the month's documents, snapshots and directory through the index.
     grantTable(fn, data.table, [
       { actions: ['Query'], keys: [KEY_PATTERNS.invoices] },
