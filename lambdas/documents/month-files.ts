@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { MarginReport } from '../billing/margin.ts';
 import type { RateCard } from '../billing/rate-card.ts';
+import type { InvoiceDocument } from '../ledger/invoice-documents.ts';
 import type { LedgerStore, ObjectStore, StoredObject } from '../ledger/ports.ts';
 import { invoiceKeys, monthFileKeys } from '../reports/layout.ts';
 import { focusCsv } from './focus-export.ts';
@@ -58,16 +59,14 @@ export async function writeMonthFiles(
     renderMonthReport(summarizeMonth(data, options.margin ?? null), deps.issuer, generatedAt),
     'text/html; charset=utf-8',
   );
-  const pdfsWritten: string[] = [];
-  let pdfsExisting = 0;
   if (data.documents.length === 0)
     return {
       month,
       report,
       workbook: null,
       focus: null,
-      pdfsWritten,
-      pdfsExisting,
+      pdfsWritten: [],
+      pdfsExisting: 0,
       pdfsRemaining: 0,
       skipped: [`${month} has no issued document: no PDFs, workbook or FOCUS export`],
     };
@@ -81,7 +80,16 @@ export async function writeMonthFiles(
     'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   );
   if (!issuer)
-    return { month, report, workbook, focus: null, pdfsWritten, pdfsExisting, pdfsRemaining: 0, skipped };
+    return {
+      month,
+      report,
+      workbook,
+      focus: null,
+      pdfsWritten: [],
+      pdfsExisting: 0,
+      pdfsRemaining: 0,
+      skipped,
+    };
   const focus = await deps.objects.putStream(
     monthFileKeys.focus(month),
     Readable.from(focusCsv(data, issuer)),
@@ -104,19 +112,45 @@ export async function writeMonthFiles(
     'application/json',
   );
   // PDFs last (the slow part, ~70 ms each): a run that must stop early leaves the rest for the next.
+  const pdfs = await writePdfs(deps, month, data.documents, issuer, options.stopPdfs);
+  return { month, report, workbook, focus, ...pdfs, skipped };
+}
+
+/**
+ * Only the PDFs not written yet, from the month's documents alone (no usage read): what a run that
+ * stopped early leaves for the next invocation. Nothing to do without an issuer config.
+ */
+export async function writeMonthPdfs(
+  deps: Omit<MonthFilesDeps, 'ledger'> & { readonly ledger: Pick<LedgerStore, 'monthDocuments'> },
+  month: string,
+  options: { readonly stopPdfs?: () => boolean } = {},
+): Promise<Pick<MonthFiles, 'pdfsWritten' | 'pdfsExisting' | 'pdfsRemaining'>> {
+  if (!deps.issuer) return { pdfsWritten: [], pdfsExisting: 0, pdfsRemaining: 0 };
+  return writePdfs(deps, month, await deps.ledger.monthDocuments(month), deps.issuer, options.stopPdfs);
+}
+
+async function writePdfs(
+  deps: Omit<MonthFilesDeps, 'ledger'>,
+  month: string,
+  documents: readonly InvoiceDocument[],
+  issuer: Issuer,
+  stopPdfs: (() => boolean) | undefined,
+): Promise<Pick<MonthFiles, 'pdfsWritten' | 'pdfsExisting' | 'pdfsRemaining'>> {
+  const pdfsWritten: string[] = [];
+  let pdfsExisting = 0;
   let pdfsRemaining = 0;
-  for (const doc of data.documents) {
+  for (const doc of documents) {
     const key = invoiceKeys.documentPdf(month, doc.number);
     if (await deps.objects.exists(key)) {
       pdfsExisting++;
       continue;
     }
-    if (options.stopPdfs?.()) {
+    if (stopPdfs?.()) {
       pdfsRemaining++;
       continue;
     }
     await deps.objects.putBytes(key, renderDocumentPdf(doc, { ...deps, issuer }), 'application/pdf');
     pdfsWritten.push(key);
   }
-  return { month, report, workbook, focus, pdfsWritten, pdfsExisting, pdfsRemaining, skipped };
+  return { pdfsWritten, pdfsExisting, pdfsRemaining };
 }

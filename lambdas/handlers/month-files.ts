@@ -6,7 +6,7 @@ import { computeMargins, MarginRefusedError } from '../billing/margin.ts';
 import { parseRateCard, type RateCard, RateCardError } from '../billing/rate-card.ts';
 import { calendarMonth } from '../calendar/calendar-values.ts';
 import { parseIssuer } from '../documents/issuer.ts';
-import { writeMonthFiles } from '../documents/month-files.ts';
+import { type MonthFiles, writeMonthFiles, writeMonthPdfs } from '../documents/month-files.ts';
 import type { ObjectStore } from '../ledger/ports.ts';
 import { loadDocumentFonts } from '../wiring/document-fonts.ts';
 import { invokeAsync } from './async-invoke.ts';
@@ -55,6 +55,27 @@ async function monthFiles(input: unknown, context: Context) {
   const logoKey = issuer?.logo ? `${rt.config.issuerKey.replace(/[^/]*$/, '')}${issuer.logo}` : null;
   const logoBytes = logoKey ? await rt.objects.getBytes(logoKey) : null;
   const rate = await optionalCard(rt.objects, rt.config.rateCardKey, parseRateCard);
+  fonts ??= loadDocumentFonts();
+  const deps = {
+    ledger: rt.ledger,
+    objects: rt.objects,
+    now: () => new Date(),
+    issuer,
+    logo: logoBytes
+      ? { bytes: logoBytes, format: /\.png$/i.test(logoKey!) ? ('PNG' as const) : ('JPEG' as const) }
+      : null,
+    fonts,
+    rateCards: new Map<string, RateCard>(rate ? [[rate.sha256, rate.card]] : []),
+  };
+  const stopPdfs = pdfBudget(context, rt.config.pdfsPerInvocation);
+  // A continuation renders only the PDFs left: the report, workbook and export were written first.
+  if (continuation > 0) {
+    const pdfs = await writeMonthPdfs(deps, month, { stopPdfs });
+    const continued = await pdfsWrittenOrContinue(context, month, continuation, pdfs);
+    if (continued) return continued;
+    logger.info('month PDFs written', { month, ...counts(pdfs) });
+    return { month, ...counts(pdfs) };
+  }
   const costs = await optionalCard(rt.objects, rt.config.costCardKey, parseCostCard);
   let margin = null;
   if (costs)
@@ -62,48 +83,9 @@ async function monthFiles(input: unknown, context: Context) {
       if (error instanceof MarginRefusedError) return null;
       throw error;
     });
-  fonts ??= loadDocumentFonts();
-  const files = await writeMonthFiles(
-    {
-      ledger: rt.ledger,
-      objects: rt.objects,
-      now: () => new Date(),
-      issuer,
-      logo: logoBytes ? { bytes: logoBytes, format: /\.png$/i.test(logoKey!) ? 'PNG' : 'JPEG' } : null,
-      fonts,
-      rateCards: new Map<string, RateCard>(rate ? [[rate.sha256, rate.card]] : []),
-    },
-    month,
-    { margin, stopPdfs: pdfBudget(context, rt.config.pdfsPerInvocation) },
-  );
-  metrics.addMetric('DocumentPdfsWritten', MetricUnit.Count, files.pdfsWritten.length);
-  if (files.pdfsRemaining > 0) {
-    metrics.addMetric('DocumentPdfsRemaining', MetricUnit.Count, files.pdfsRemaining);
-    // No progress, or more invocations than a month can need: an error (retried, then dead-lettered
-    // and alarmed), never an endless chain.
-    if (files.pdfsWritten.length === 0)
-      throw new Error(
-        `${files.pdfsRemaining} PDF(s) of ${month} remain and this invocation could render none before its time ran out`,
-      );
-    if (continuation + 1 > MAX_CONTINUATIONS)
-      throw new Error(
-        `${files.pdfsRemaining} PDF(s) of ${month} remain after ${MAX_CONTINUATIONS} continuations: render them with e2-ledger month-files`,
-      );
-    // The rest in a new invocation of this function (PDFs already written are skipped there).
-    await invokeAsync(context.invokedFunctionArn, { month, continuation: continuation + 1 });
-    logger.info('month files continue', {
-      month,
-      pdfsWritten: files.pdfsWritten.length,
-      pdfsRemaining: files.pdfsRemaining,
-      continuation: continuation + 1,
-    });
-    return {
-      month,
-      pdfsWritten: files.pdfsWritten.length,
-      pdfsRemaining: files.pdfsRemaining,
-      continuedAs: continuation + 1,
-    };
-  }
+  const files = await writeMonthFiles(deps, month, { margin, stopPdfs });
+  const continued = await pdfsWrittenOrContinue(context, month, continuation, files);
+  if (continued) return continued;
   if (files.skipped.length > 0) {
     metrics.addMetric('MonthFilesSkipped', MetricUnit.Count, files.skipped.length);
     logger.warn('month files incomplete', { month, skipped: files.skipped });
@@ -118,6 +100,41 @@ async function monthFiles(input: unknown, context: Context) {
     skipped: files.skipped,
   };
   logger.info('month files written', result);
+  return result;
+}
+
+const counts = (pdfs: Pick<MonthFiles, 'pdfsWritten' | 'pdfsExisting' | 'pdfsRemaining'>) => ({
+  pdfsWritten: pdfs.pdfsWritten.length,
+  pdfsExisting: pdfs.pdfsExisting,
+  pdfsRemaining: pdfs.pdfsRemaining,
+});
+
+/**
+ * Counts the PDFs; when some are left, hands them to a new invocation of this function and says so
+ * (null when none are left). No progress, or more invocations than a month can need, is an error
+ * (retried, then dead-lettered and alarmed), never an endless chain.
+ */
+async function pdfsWrittenOrContinue(
+  context: Context,
+  month: string,
+  continuation: number,
+  pdfs: Pick<MonthFiles, 'pdfsWritten' | 'pdfsExisting' | 'pdfsRemaining'>,
+) {
+  metrics.addMetric('DocumentPdfsWritten', MetricUnit.Count, pdfs.pdfsWritten.length);
+  if (pdfs.pdfsRemaining === 0) return null;
+  metrics.addMetric('DocumentPdfsRemaining', MetricUnit.Count, pdfs.pdfsRemaining);
+  const again = `invoke this function with {"month":"${month}"} to render the rest (written PDFs are skipped)`;
+  if (pdfs.pdfsWritten.length === 0)
+    throw new Error(
+      `${pdfs.pdfsRemaining} PDF(s) of ${month} remain and this invocation could render none before its time ran out: ${again}`,
+    );
+  if (continuation + 1 > MAX_CONTINUATIONS)
+    throw new Error(
+      `${pdfs.pdfsRemaining} PDF(s) of ${month} remain after ${MAX_CONTINUATIONS} continuations: ${again}`,
+    );
+  await invokeAsync(context.invokedFunctionArn, { month, continuation: continuation + 1 });
+  const result = { month, ...counts(pdfs), continuedAs: continuation + 1 };
+  logger.info('month files continue', result);
   return result;
 }
 

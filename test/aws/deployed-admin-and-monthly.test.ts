@@ -222,6 +222,23 @@ describe.runIf(run)('the deployed monthly invoices', () => {
       { month },
       ...Array.from({ length: chain - 1 }, (_, k) => ({ month, continuation: k + 1 })),
     ]);
+    // The first wrote the report, workbook and export and its share of PDFs; the others only PDFs.
+    expect(filesRuns.map((i) => i.result)).toEqual([
+      {
+        month,
+        pdfsWritten: PDFS_PER_INVOCATION,
+        pdfsExisting: 0,
+        pdfsRemaining: customers - PDFS_PER_INVOCATION,
+        continuedAs: 1,
+      },
+      ...Array.from({ length: chain - 1 }, (_, k) => {
+        const existing = PDFS_PER_INVOCATION * (k + 1); // written by the invocations before
+        const written = Math.min(PDFS_PER_INVOCATION, customers - existing);
+        const pdfsRemaining = customers - existing - written;
+        const next = pdfsRemaining > 0 ? { continuedAs: k + 2 } : {};
+        return { month, pdfsWritten: written, pdfsExisting: existing, pdfsRemaining, ...next };
+      }),
+    ]);
     const keys = async (prefix: string) =>
       (
         (await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: aws.buckets.reports, Prefix: prefix })))

@@ -40,6 +40,8 @@ export type Invocation = {
   readonly ms: number;
   readonly coldStart: boolean;
   readonly error: FunctionError | null;
+  /** What the function returned (null when it failed or returned nothing). */
+  readonly result?: unknown;
   /** The X-Ray trace id the invocation ran under (`1-…`), when it ran in an execution environment. */
   readonly traceId?: string;
 };
@@ -273,6 +275,7 @@ export class LambdaService {
         ms: Date.now() - startedAt,
         coldStart: cold,
         error: outcome.error,
+        result: outcome.result,
       });
       return outcome;
     } finally {
