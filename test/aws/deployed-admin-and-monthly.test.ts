@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { endOfMonth, format, startOfMonth, subMonths } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -285,6 +290,25 @@ describe.runIf(run)('the deployed monthly invoices', () => {
     expect(csv.split('\r\n').filter((l) => l.includes(`INV-${month.replace('-', '')}-`))).toHaveLength(
       customers,
     );
+  });
+  it('a month-files invocation that can render no PDF in its time fails, saying how to finish; the next one does', async () => {
+    const listed = await aws.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: aws.buckets.reports, Prefix: `invoices/${month}/documents/` }),
+    );
+    const pdf = listed.Contents!.map((o) => o.Key!).find((k) => k.endsWith('.pdf'))!;
+    await aws.clients.s3.send(new DeleteObjectCommand({ Bucket: aws.buckets.reports, Key: pdf }));
+    // The function stops a minute before its timeout: with 60 seconds, before the first PDF.
+    aws.lambda.setTimeout(aws.functions.monthFiles, 60);
+    const stuck = await aws.lambda.invoke(aws.functions.monthFiles, { month, continuation: 1 });
+    expect(stuck.error?.errorMessage).toBe(
+      `1 PDF(s) of ${month} remain and this invocation could render none before its time ran out: invoke this function with {"month":"${month}"} to render the rest (written PDFs are skipped)`,
+    );
+    aws.lambda.setTimeout(aws.functions.monthFiles, 900);
+    const next = await aws.lambda.invoke(aws.functions.monthFiles, { month, continuation: 1 });
+    expect(next).toEqual({
+      result: { month, pdfsWritten: 1, pdfsExisting: listed.Contents!.length - 1, pdfsRemaining: 0 },
+      error: null,
+    });
   });
   it('shows up in GET /status with the schedule and the rate card as deployed', async () => {
     const status = await call('GET', '/status', assumed('Viewer'));

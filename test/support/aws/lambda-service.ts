@@ -155,6 +155,13 @@ export class LambdaService {
     await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
 
+  /** Gives a function another timeout from its next invocation on (a clock that runs out sooner). */
+  setTimeout(name: string, seconds: number): void {
+    const spec = this.#functions.get(name);
+    if (!spec) throw new Error(`no function ${name}`);
+    this.#functions.set(name, { ...spec, timeoutSeconds: seconds });
+  }
+
   /** Waits for every asynchronous (InvocationType Event) invocation queued so far to finish. */
   async asyncSettled(): Promise<void> {
     while (this.#queued.size > 0) await Promise.all([...this.#queued]);
