@@ -1,4 +1,5 @@
-import { plusDays } from '../../calendar/days.ts';
+import pMap from 'p-map';
+import { daysBetween } from '../../calendar/days.ts';
 import type { UsageSnapshot } from '../../ledger/model.ts';
 import type { SnapshotStore } from '../../ledger/ports.ts';
 import { keys } from '../table.ts';
@@ -37,21 +38,26 @@ export function dynamoSnapshots(t: DynamoTable): SnapshotStore {
 
     async storedDaysByUser(from, to) {
       const byUser = new Map<string, Set<string>>();
-      for (let day = from; day <= to; day = plusDays(day, 1)) {
-        for await (const items of t.query({
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.day(day) },
-          ProjectionExpression: 'email',
-        })) {
-          for (const item of items) {
-            const email = item.email as string;
-            const days = byUser.get(email) ?? new Set<string>();
-            days.add(day);
-            byUser.set(email, days);
+      // One index query per day, a few at once: the run waits for this before its first request.
+      await pMap(
+        daysBetween(from, to),
+        async (day) => {
+          for await (const items of t.query({
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': keys.day(day) },
+            ProjectionExpression: 'email',
+          })) {
+            for (const item of items) {
+              const email = item.email as string;
+              const stored = byUser.get(email) ?? new Set<string>();
+              stored.add(day);
+              byUser.set(email, stored);
+            }
           }
-        }
-      }
+        },
+        { concurrency: 8 },
+      );
       return byUser;
     },
 
