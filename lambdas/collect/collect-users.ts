@@ -16,11 +16,11 @@ export async function collectUsers(
   users: readonly Customer[],
   /** Each user's catch-up cursor (`collectedThrough` from the directory). */
   cursors: ReadonlyMap<string, string | null>,
-  /**
-   * Read what is already stored for every user at once, one index query per day. Right when the
-   * batch is (nearly) every user, as on a laptop; a Lambda batch of a few users queries per user.
-   */
   options: {
+    /**
+     * Read what is already stored for every user at once, one index query per day. Right when the
+     * batch is (nearly) every user, as on a laptop; a Lambda batch of a few users queries per user.
+     */
     prefetchStoredDays?: boolean;
     /**
      * The directory refresh of startRun when it was left running beside the collection: a user's
