@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysBetween, minusDays, utcToday } from '../../lambdas/calendar/days.ts';
@@ -34,6 +35,7 @@ type SnsDelivery = {
   Message: string;
 };
 let subscriber: Server;
+let quotaQueueUrl: string;
 const notifications: SnsDelivery[] = [];
 const alertsSent = () =>
   notifications
@@ -73,6 +75,20 @@ beforeAll(async () => {
       TopicArn: aws.alertsTopicArn,
       Protocol: 'http',
       Endpoint: `http://127.0.0.1:${(subscriber.address() as AddressInfo).port}/alerts`,
+    }),
+  );
+  // A queue that wants quota alerts only, filtered on the message attributes (as a pager would be).
+  const queue = await aws.clients.sqs.send(new CreateQueueCommand({ QueueName: 'quota-alerts' }));
+  quotaQueueUrl = queue.QueueUrl!;
+  const { Attributes } = await aws.clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: quotaQueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await aws.clients.sns.send(
+    new SubscribeCommand({
+      TopicArn: aws.alertsTopicArn,
+      Protocol: 'sqs',
+      Endpoint: Attributes!.QueueArn!,
+      Attributes: { RawMessageDelivery: 'true', FilterPolicy: JSON.stringify({ kind: ['quota'] }) },
     }),
   );
 }, 180_000);
@@ -197,7 +213,30 @@ describe.runIf(run)('the deployed nightly state machine', () => {
       alert: { email: [...sim.model.users.values()][4]!.email },
     });
     expect(drop!.subject).toMatch(/^e2-ledger: disk drop fired for /);
-    // (moto does not pass PublishBatch message attributes on to HTTP subscribers, so they are not checked here.)
+    // The attributes, seen by the filtered queue (moto passes them to SQS, not to HTTP subscribers):
+    // only the quota alerts reach it, each with its kind and transition.
+    const queued: { kind?: string; transition?: string; email: string }[] = [];
+    for (;;) {
+      const { Messages = [] } = await aws.clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: quotaQueueUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const m of Messages)
+        queued.push({
+          kind: m.MessageAttributes?.kind?.StringValue,
+          transition: m.MessageAttributes?.transition?.StringValue,
+          email: (JSON.parse(m.Body!) as { alert: { email: string } }).alert.email,
+        });
+    }
+    expect(queued.sort((a, b) => a.email.localeCompare(b.email))).toEqual(
+      nearQuota
+        .map((u) => ({ kind: 'quota', transition: 'fired', email: u.email }))
+        .sort((a, b) => a.email.localeCompare(b.email)),
+    );
     expect(
       sent.every((a) => (a as unknown as { schema: string }).schema === 'e2-ledger/alert-transition@1'),
     ).toBe(true);

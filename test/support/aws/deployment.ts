@@ -24,6 +24,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../../lib/app.ts';
 import { cdkContext } from '../cdk.ts';
@@ -128,6 +129,8 @@ export async function deployLedger(options: DeployOptions) {
     const secrets = new SecretsManagerClient({ ...client, endpoint: moto.endpoint });
     const sfn = new SFNClient({ ...client, endpoint: moto.endpoint });
     const sns = new SNSClient({ ...client, endpoint: moto.endpoint });
+    // The test's own: a queue subscribed to a topic receives what SNS delivers, attributes included.
+    const sqs = new SQSClient({ ...client, endpoint: moto.endpoint });
 
     // The stateful stack: table, buckets, secret.
     for (const [id, table] of stateful.resources('AWS::DynamoDB::GlobalTable')) {
@@ -360,7 +363,7 @@ export async function deployLedger(options: DeployOptions) {
       proxies,
       mapRuns,
       functionPolicies,
-      clients: { dynamodb, s3, secrets, sfn, sns },
+      clients: { dynamodb, s3, secrets, sfn, sns, sqs },
       alertsTopicArn: only(topics, 'Alerts'),
       endpoints: { dynamodb: ddb.endpoint, moto: moto.endpoint },
       tableName,
