@@ -149,8 +149,14 @@ async function writePdfs(
       pdfsRemaining++;
       continue;
     }
-    await deps.objects.putBytes(key, renderDocumentPdf(doc, { ...deps, issuer }), 'application/pdf');
-    pdfsWritten.push(key);
+    // Written once: if another invocation wrote it meanwhile, its PDF stands.
+    const created = await deps.objects.createBytes(
+      key,
+      renderDocumentPdf(doc, { ...deps, issuer }),
+      'application/pdf',
+    );
+    if (created) pdfsWritten.push(key);
+    else pdfsExisting++;
   }
   return { pdfsWritten, pdfsExisting, pdfsRemaining };
 }

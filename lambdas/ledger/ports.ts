@@ -126,6 +126,12 @@ export interface ObjectStore {
   putStream(key: string, body: Readable, contentType: string): Promise<StoredObject>;
   putText(key: string, text: string, contentType: string): Promise<StoredObject>;
   putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredObject>;
+  /**
+   * Writes only if no object has the key (S3's conditional write, `If-None-Match: *`), so two
+   * writers never both write a document that must be written once; null when one exists. s3rver
+   * ignores the condition: on a laptop one process holds the data directory.
+   */
+  createBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredObject | null>;
   getStream(key: string): Promise<Readable | null>;
   getText(key: string): Promise<string | null>;
   getBytes(key: string): Promise<Uint8Array | null>;

@@ -61,7 +61,22 @@ export class S3ObjectStore implements ObjectStore {
     return this.putBytes(key, Buffer.from(text, 'utf8'), contentType);
   }
 
-  async putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredObject> {
+  putBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredObject> {
+    return this.#put(key, bytes, contentType, false) as Promise<StoredObject>;
+  }
+
+  async createBytes(key: string, bytes: Uint8Array, contentType: string): Promise<StoredObject | null> {
+    try {
+      return await this.#put(key, bytes, contentType, true);
+    } catch (error) {
+      // 412: an object has the key; 409: another conditional write of the key is under way.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return null;
+      throw error;
+    }
+  }
+
+  async #put(key: string, bytes: Uint8Array, contentType: string, onlyIfAbsent: boolean) {
     const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const digest = createHash('sha256').update(body).digest();
     await this.s3.send(
@@ -72,6 +87,7 @@ export class S3ObjectStore implements ObjectStore {
         ContentType: contentType,
         ChecksumAlgorithm: 'SHA256',
         ChecksumSHA256: digest.toString('base64'),
+        ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
       }),
     );
     return { key, sha256: digest.toString('hex'), bytes: body.length };

@@ -304,6 +304,18 @@ describe('the object store', () => {
   });
 
   it.runIf(run)(
+    'creates a document once: a second create of the key is refused (S3 conditional write) and the first stands',
+    async () => {
+      const store = objectStores['moto (Object Lock)']!;
+      const key = 'invoices/2026-10/documents/INV-202610-000001.pdf';
+      const first = await store.createBytes(key, Buffer.from('%PDF first'), 'application/pdf');
+      expect(first).toMatchObject({ key, bytes: 10 });
+      expect(await store.createBytes(key, Buffer.from('%PDF second'), 'application/pdf')).toBeNull();
+      expect(await store.getText(key)).toBe('%PDF first');
+    },
+  );
+
+  it.runIf(run)(
     'writes into the Object Lock bucket under its default retention, which no delete gets past',
     async () => {
       const key = 'audit/activity/2026/10/01/a.csv';
