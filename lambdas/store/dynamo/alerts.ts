@@ -2,7 +2,6 @@ import * as z from 'zod';
 import { daysBetween } from '../../calendar/days.ts';
 import type { AlertState, AlertTransition } from '../../ledger/alerts.ts';
 import type { AlertStore } from '../../ledger/ports.ts';
-import { isConditionalCheckFailure } from '../errors.ts';
 import { keys } from '../table.ts';
 import { decode } from './items.ts';
 import type { DynamoTable } from './table.ts';
@@ -55,39 +54,27 @@ export function dynamoAlerts(t: DynamoTable): AlertStore {
       );
     },
 
-    async putAlertState(state, expectedVersion) {
-      try {
-        await t.put(
-          { pk: keys.alerts, sk: keys.alertState(state.id), type: 'alert', ...state },
-          expectedVersion === null
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: '#v = :v',
-                ExpressionAttributeNames: { '#v': 'version' },
-                ExpressionAttributeValues: { ':v': expectedVersion },
-              },
-        );
-        return true;
-      } catch (error) {
-        if (isConditionalCheckFailure(error)) return false;
-        throw error;
-      }
+    putAlertState(state, expectedVersion) {
+      return t.putIf(
+        { pk: keys.alerts, sk: keys.alertState(state.id), type: 'alert', ...state },
+        expectedVersion === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: '#v = :v',
+              ExpressionAttributeNames: { '#v': 'version' },
+              ExpressionAttributeValues: { ':v': expectedVersion },
+            },
+      );
     },
 
     async appendAlertLog(transition) {
-      try {
-        await t.put(
-          {
-            pk: keys.alertLog(transition.day),
-            sk: keys.alertLogEntry(transition.id, transition.version),
-            type: 'alert-transition',
-            ...transition,
-          },
-          { ConditionExpression: 'attribute_not_exists(pk)' },
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailure(error)) throw error;
-      }
+      // Written once: the same transition again (a retried run) is already on file.
+      await t.claim({
+        pk: keys.alertLog(transition.day),
+        sk: keys.alertLogEntry(transition.id, transition.version),
+        type: 'alert-transition',
+        ...transition,
+      });
     },
 
     async alertLog(from, to) {
@@ -111,17 +98,14 @@ export function dynamoAlerts(t: DynamoTable): AlertStore {
     },
 
     async setAlertsEvaluatedThrough(day) {
-      try {
-        await t.put(
-          { pk: keys.alerts, sk: keys.alertsMeta, type: 'alerts-meta', evaluatedThrough: day },
-          {
-            ConditionExpression: 'attribute_not_exists(pk) OR evaluatedThrough < :d',
-            ExpressionAttributeValues: { ':d': day },
-          },
-        );
-      } catch (error) {
-        if (!isConditionalCheckFailure(error)) throw error;
-      }
+      // False when a later day is already recorded: it never moves back.
+      await t.putIf(
+        { pk: keys.alerts, sk: keys.alertsMeta, type: 'alerts-meta', evaluatedThrough: day },
+        {
+          ConditionExpression: 'attribute_not_exists(pk) OR evaluatedThrough < :d',
+          ExpressionAttributeValues: { ':d': day },
+        },
+      );
     },
   };
 }

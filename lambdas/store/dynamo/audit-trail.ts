@@ -1,7 +1,6 @@
 import { plusDays } from '../../calendar/days.ts';
 import type { AuditRecord } from '../../ledger/model.ts';
 import type { AuditTrail } from '../../ledger/ports.ts';
-import { isConditionalCheckFailure } from '../errors.ts';
 import { keys } from '../table.ts';
 import { auditSchema, decode } from './items.ts';
 import type { DynamoTable } from './table.ts';
@@ -11,20 +10,13 @@ export function dynamoAuditTrail(t: DynamoTable): AuditTrail {
   return {
     // Append-only: the intent (pending) and the outcome are separate items, each written once.
     async putAudit(record) {
-      try {
-        await t.put(
-          {
-            pk: keys.audit(record.at.slice(0, 10)),
-            sk: `${record.at}#${record.requestId}#${record.outcome === 'pending' ? 0 : 1}`,
-            type: 'audit',
-            ...record,
-          },
-          { ConditionExpression: 'attribute_not_exists(pk)' },
-        );
-      } catch (error) {
-        // The same record written again (a retried request): already on file.
-        if (!isConditionalCheckFailure(error)) throw error;
-      }
+      // The same record written again (a retried request) is already on file.
+      await t.claim({
+        pk: keys.audit(record.at.slice(0, 10)),
+        sk: `${record.at}#${record.requestId}#${record.outcome === 'pending' ? 0 : 1}`,
+        type: 'audit',
+        ...record,
+      });
     },
 
     /** One record per request: its outcome when there is one, else its pending intent (a crash). */

@@ -2,7 +2,6 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import pMap from 'p-map';
 import type { UserProfile } from '../../ledger/model.ts';
 import type { DirectoryStore } from '../../ledger/ports.ts';
-import { isConditionalCheckFailure } from '../errors.ts';
 import { keys } from '../table.ts';
 import { decode, profileSchema } from './items.ts';
 import type { DynamoTable } from './table.ts';
@@ -31,21 +30,14 @@ export function dynamoDirectory(t: DynamoTable): DirectoryStore {
     },
 
     async advanceCursor(email, day) {
-      try {
-        await t.db.send(
-          new UpdateCommand({
-            TableName: t.name,
-            Key: { pk: keys.user(email), sk: keys.profile },
-            UpdateExpression: 'SET collectedThrough = :day',
-            ConditionExpression:
-              'attribute_exists(pk) AND (attribute_not_exists(collectedThrough) OR collectedThrough < :day OR collectedThrough = :null)',
-            ExpressionAttributeValues: { ':day': day, ':null': null },
-          }),
-        );
-      } catch (error) {
-        // Another worker is already past this day: the cursor never moves back.
-        if (!isConditionalCheckFailure(error)) throw error;
-      }
+      // False when another worker is already past this day: the cursor never moves back.
+      await t.updateIf({
+        Key: { pk: keys.user(email), sk: keys.profile },
+        UpdateExpression: 'SET collectedThrough = :day',
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(collectedThrough) OR collectedThrough < :day OR collectedThrough = :null)',
+        ExpressionAttributeValues: { ':day': day, ':null': null },
+      });
     },
 
     listProfiles() {

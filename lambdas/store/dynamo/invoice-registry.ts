@@ -1,6 +1,5 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { InvoiceRegistry } from '../../ledger/ports.ts';
-import { isConditionalCheckFailure } from '../errors.ts';
 import { keys } from '../table.ts';
 import {
   decode,
@@ -133,48 +132,37 @@ export function dynamoInvoiceRegistry(t: DynamoTable): InvoiceRegistry {
     },
 
     async acquireLease(name, holder, now, ttlMs) {
-      try {
-        await t.put(
-          {
-            pk: keys.lease(name),
-            sk: keys.leaseItem,
-            type: 'lease',
-            holder,
-            acquiredAt: now.toISOString(),
-            expiresAtMs: now.getTime() + ttlMs,
-          },
-          {
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs < :now OR holder = :holder',
-            ExpressionAttributeValues: { ':now': now.getTime(), ':holder': holder },
-          },
-        );
-        return { acquired: true };
-      } catch (error) {
-        if (!isConditionalCheckFailure(error)) throw error;
-        const current = await t.get({ pk: keys.lease(name), sk: keys.leaseItem }, true);
-        return {
-          acquired: false,
-          holder: String(current?.holder ?? 'unknown'),
-          expiresAt: new Date(Number(current?.expiresAtMs ?? 0)).toISOString(),
-        };
-      }
+      const acquired = await t.putIf(
+        {
+          pk: keys.lease(name),
+          sk: keys.leaseItem,
+          type: 'lease',
+          holder,
+          acquiredAt: now.toISOString(),
+          expiresAtMs: now.getTime() + ttlMs,
+        },
+        {
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs < :now OR holder = :holder',
+          ExpressionAttributeValues: { ':now': now.getTime(), ':holder': holder },
+        },
+      );
+      if (acquired) return { acquired: true };
+      const current = await t.get({ pk: keys.lease(name), sk: keys.leaseItem }, true);
+      return {
+        acquired: false,
+        holder: String(current?.holder ?? 'unknown'),
+        expiresAt: new Date(Number(current?.expiresAtMs ?? 0)).toISOString(),
+      };
     },
 
     async releaseLease(name, holder) {
-      try {
-        await t.db.send(
-          new UpdateCommand({
-            TableName: t.name,
-            Key: { pk: keys.lease(name), sk: keys.leaseItem },
-            UpdateExpression: 'SET expiresAtMs = :zero',
-            ConditionExpression: 'holder = :holder',
-            ExpressionAttributeValues: { ':zero': 0, ':holder': holder },
-          }),
-        );
-      } catch (error) {
-        // Taken over after it expired: nothing of ours to release.
-        if (!isConditionalCheckFailure(error)) throw error;
-      }
+      // False when taken over after it expired: nothing of ours to release.
+      await t.updateIf({
+        Key: { pk: keys.lease(name), sk: keys.leaseItem },
+        UpdateExpression: 'SET expiresAtMs = :zero',
+        ConditionExpression: 'holder = :holder',
+        ExpressionAttributeValues: { ':zero': 0, ':holder': holder },
+      });
     },
 
     async lastIssuedInvoiceMonth() {

@@ -6,6 +6,8 @@ import {
   type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailure, UnprocessedItemsError } from '../errors.ts';
 
@@ -59,14 +61,18 @@ export class DynamoTable {
   }
 
   /** A put that only the first writer wins: the primitive behind gapless numbers and claims. */
-  async claim(item: Item): Promise<boolean> {
-    try {
-      await this.put(item, { ConditionExpression: 'attribute_not_exists(pk)' });
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
-      throw error;
-    }
+  claim(item: Item): Promise<boolean> {
+    return this.putIf(item, { ConditionExpression: 'attribute_not_exists(pk)' });
+  }
+
+  /** A conditional put: false, not an error, when the condition does not hold. */
+  putIf(item: Item, condition: Omit<PutCommandInput, 'TableName' | 'Item'>): Promise<boolean> {
+    return conditional(this.put(item, condition));
+  }
+
+  /** A conditional UpdateItem: false, not an error, when the condition does not hold. */
+  updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+    return conditional(this.db.send(new UpdateCommand({ TableName: this.name, ...input })));
   }
 
   /** BatchWriteItem in 25s; unprocessed items are retried with backoff, and never dropped silently. */
@@ -80,5 +86,15 @@ export class DynamoTable {
         pending = (result.UnprocessedItems?.[this.name] ?? []) as typeof pending;
       }
     }
+  }
+}
+
+async function conditional(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
   }
 }
