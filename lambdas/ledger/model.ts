@@ -3,6 +3,7 @@
  * run did (summaries, per-user outcomes), and who changed what (audit records). Invoice documents
  * are in invoice-documents.ts. Nothing here knows DynamoDB, S3 or IDrive.
  */
+import type { Customer } from './usage-source.ts';
 
 /** One user's usage on one UTC day, as collected from usage_stats. Bytes are exact integers. */
 export type UsageSnapshot = {
@@ -24,16 +25,8 @@ export type UsageSnapshot = {
   readonly collectedAt: string;
 };
 
-export type UserProfile = {
-  readonly email: string;
-  readonly firstName: string | null;
-  readonly lastName: string | null;
-  /** As the API sent it. */
-  readonly accountCreatedAt: string | null;
-  /** The UTC day of account creation, when the timestamp could be read. */
-  readonly createdDay: string | null;
-  readonly isSignedUp: boolean;
-  readonly isActive: boolean;
+/** A customer as last listed (see Customer), with when we saw it and how far it is collected. */
+export type UserProfile = Omit<Customer, 'storageQuotaGb'> & {
   readonly firstSeenAt: string;
   readonly lastSeenAt: string;
   /** Set when a run no longer finds the user in the API's list. */

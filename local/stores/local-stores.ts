@@ -124,7 +124,11 @@ export async function startLocalStores(options: LocalStoresOptions = {}): Promis
   };
 }
 
-async function ensureTable(connection: StoreConnection, table: string) {
+/** Creates the ledger table (keys and index as `TABLE_KEYS` define them) unless it exists. */
+export async function ensureTable(
+  connection: Pick<StoreConnection, 'region' | 'dynamodbEndpoint' | 'credentials'>,
+  table: string,
+) {
   const client = new DynamoDBClient({
     region: connection.region,
     endpoint: connection.dynamodbEndpoint,

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -11,14 +10,14 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyRun } from '../../lambdas/collect/run-record.ts';
 import type { InvoiceDocument } from '../../lambdas/ledger/invoice-documents.ts';
 import type { UsageSnapshot } from '../../lambdas/ledger/model.ts';
 import type { LedgerStore, ObjectStore } from '../../lambdas/ledger/ports.ts';
 import { createDocumentClient, createS3Client } from '../../lambdas/store/aws-clients.ts';
 import { dynamoLedgerStore } from '../../lambdas/store/dynamo-ledger-store.ts';
 import { S3ObjectStore } from '../../lambdas/store/s3-object-store.ts';
-import { TABLE_KEYS } from '../../lambdas/store/table.ts';
-import { startLocalStores } from '../../local/stores/local-stores.ts';
+import { ensureTable, startLocalStores } from '../../local/stores/local-stores.ts';
 import { type Emulator, requireEmulators, startDynamoDbLocal, startMoto } from '../support/aws/emulators.ts';
 
 // The store adapters against Amazon's DynamoDB Local and moto's S3 (with the audit bucket's Object
@@ -44,37 +43,9 @@ beforeAll(async () => {
   const moto: Emulator = await startMoto({ lambdaEndpoint: 'http://127.0.0.1:9' });
   closers.push(() => moto.stop());
   const credentials = { accessKeyId: 'tests', secretAccessKey: 'tests' };
-  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: ddb.endpoint, credentials });
-  const { partitionKey, sortKey, gsi1 } = TABLE_KEYS;
-  await raw.send(
-    new CreateTableCommand({
-      TableName: 'e2l-ledger',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [partitionKey, sortKey, gsi1.partitionKey, gsi1.sortKey].map((n) => ({
-        AttributeName: n,
-        AttributeType: 'S',
-      })),
-      KeySchema: [
-        { AttributeName: partitionKey, KeyType: 'HASH' },
-        { AttributeName: sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: gsi1.name,
-          KeySchema: [
-            { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
-            { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  raw.destroy();
-  ledgers['DynamoDB Local'] = dynamoLedgerStore(
-    createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: ddb.endpoint, credentials }),
-    'e2l-ledger',
-  );
+  const dynamodbLocal = { region: 'us-east-1', dynamodbEndpoint: ddb.endpoint, credentials };
+  await ensureTable(dynamodbLocal, 'e2l-ledger'); // the table as the laptop's stores create it
+  ledgers['DynamoDB Local'] = dynamoLedgerStore(createDocumentClient(dynamodbLocal), 'e2l-ledger');
   motoS3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials });
   // As the stateful stack defines the audit bucket: versioned, Object Lock, default retention.
   await motoS3.send(new CreateBucketCommand({ Bucket: LOCKED, ObjectLockEnabledForBucket: true }));
@@ -226,29 +197,12 @@ describe('the ledger store', () => {
   it('adds run counters atomically from parallel batches', async () => {
     for (const [name, ledger] of backends()) {
       const runId = `20261101T000000Z-${name === 'dynalite' ? 'bbbbbb' : 'cccccc'}`;
-      await ledger.putRun({
-        runId,
-        kind: 'nightly',
-        executionArn: null,
-        startedAt: '2026-11-01T00:00:00.000Z',
-        finishedAt: null,
-        from: '2026-10-28',
-        to: '2026-10-31',
-        status: 'running',
-        users: 0,
-        usersCollected: 0,
-        usersSkipped: 0,
-        usersFailed: 0,
-        userDaysStored: 0,
-        userDaysFailed: 0,
-        activityRows: 0,
-        apiRequests: 0,
-        apiRetries: 0,
-        exportedDays: [],
-        catchUpDays: [],
-        onlyMissing: false,
-        error: null,
-      });
+      await ledger.putRun(
+        emptyRun(runId, 'nightly', new Date('2026-11-01T00:00:00Z'), {
+          from: '2026-10-28',
+          to: '2026-10-31',
+        }),
+      );
       await Promise.all(Array.from({ length: 20 }, () => ledger.addRunApiStats(runId, 3, 1)));
       expect(await ledger.getRun(runId), name).toMatchObject({ apiRequests: 60, apiRetries: 20 });
     }
